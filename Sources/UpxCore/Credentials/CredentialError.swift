@@ -1,0 +1,24 @@
+// Failures reading or validating credentials; messages name the variable and its source, never its value.
+
+/// A credential that is missing, malformed, or kept in an unsafe file.
+public enum CredentialError: ToolError, Equatable {
+    case missing(name: String)
+    case invalid(name: String, source: String, reason: String)
+    case malformedFile(path: String, line: Int, reason: String)
+    case unreadableFile(path: String, reason: String)
+
+    public var exitCode: ExitCode { .badInput }
+
+    public var message: String {
+        switch self {
+        case .missing(let name):
+            "missing credential \(name): set it in the environment or in ./.env"
+        case .invalid(let name, let source, let reason):
+            "invalid \(name) from \(source): \(reason)"
+        case .malformedFile(let path, let line, let reason):
+            "\(path):\(line): \(reason)"
+        case .unreadableFile(let path, let reason):
+            "cannot read \(path): \(reason)"
+        }
+    }
+}

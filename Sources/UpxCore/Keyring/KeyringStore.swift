@@ -1,0 +1,36 @@
+// The keyring seen by the rest of upx: store, read and remove one named key.
+
+/// Where upx keeps tokens: the kernel keyring in real runs, a dictionary in unit tests.
+public protocol KeyringStore {
+    /// Stores `payload` as a key named `name` that any process of the same user can read,
+    /// replacing an older key of that name, and returns the key's id.
+    func store(name: String, payload: [UInt8], timeoutSeconds: UInt32) throws -> Int32
+
+    /// Reads the key named `name`; nil when there is none or it has expired.
+    func read(name: String) throws -> [UInt8]?
+
+    /// Removes the key named `name`; returns whether there was one.
+    func remove(name: String) throws -> Bool
+}
+
+/// A keyring in memory, for unit tests that are not about the kernel keyring.
+public final class MemoryKeyring: KeyringStore {
+    public private(set) var keys: [String: (payload: [UInt8], timeoutSeconds: UInt32)] = [:]
+    private var nextID: Int32 = 1000
+
+    public init() {}
+
+    public func store(name: String, payload: [UInt8], timeoutSeconds: UInt32) throws -> Int32 {
+        keys[name] = (payload, timeoutSeconds)
+        nextID += 1
+        return nextID
+    }
+
+    public func read(name: String) throws -> [UInt8]? {
+        keys[name]?.payload
+    }
+
+    public func remove(name: String) throws -> Bool {
+        keys.removeValue(forKey: name) != nil
+    }
+}

@@ -1,0 +1,83 @@
+// Standard output, error and input as values, so the core can be tested without a process.
+
+import Glibc
+
+/// The three standard streams of a tool run.
+public final class Streams {
+    public let out: (String) -> Void
+    public let err: (String) -> Void
+    /// Reads all of standard input; nil when it cannot be read.
+    public let readInput: () -> [UInt8]?
+    public let outputIsTerminal: Bool
+    public let errorIsTerminal: Bool
+    public let inputIsTerminal: Bool
+
+    public init(
+        out: @escaping (String) -> Void, err: @escaping (String) -> Void,
+        readInput: @escaping () -> [UInt8]?,
+        outputIsTerminal: Bool = false, errorIsTerminal: Bool = false, inputIsTerminal: Bool = false
+    ) {
+        self.out = out
+        self.err = err
+        self.readInput = readInput
+        self.outputIsTerminal = outputIsTerminal
+        self.errorIsTerminal = errorIsTerminal
+        self.inputIsTerminal = inputIsTerminal
+    }
+
+    /// The process's own file descriptors 0, 1 and 2, written unbuffered.
+    public static func standard() -> Streams {
+        Streams(
+            out: { writeAll(STDOUT_FILENO, $0) },
+            err: { writeAll(STDERR_FILENO, $0) },
+            readInput: { readAll(STDIN_FILENO) },
+            outputIsTerminal: isatty(STDOUT_FILENO) == 1,
+            errorIsTerminal: isatty(STDERR_FILENO) == 1,
+            inputIsTerminal: isatty(STDIN_FILENO) == 1
+        )
+    }
+}
+
+/// Writes a whole string to a descriptor, retrying short writes and EINTR.
+public func writeAll(_ descriptor: Int32, _ text: String) {
+    var bytes = Array(text.utf8)
+    writeAll(descriptor, &bytes)
+}
+
+/// Writes a whole byte buffer to a descriptor, retrying short writes and EINTR.
+public func writeAll(_ descriptor: Int32, _ bytes: inout [UInt8]) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { buffer in
+            write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        }
+        if written < 0 {
+            if errno == EINTR { continue }
+            return
+        }
+        offset += written
+    }
+}
+
+/// Reads a descriptor to its end; nil on a read error.
+public func readAll(_ descriptor: Int32, limit: Int = 1 << 20) -> [UInt8]? {
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while result.count < limit {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if count == 0 { break }
+        result += chunk[0..<count]
+    }
+    chunk.withUnsafeMutableBytes { wipe($0) }
+    return result
+}
+
+/// Overwrites memory that held a secret, with `explicit_bzero` so the optimiser cannot drop the write.
+public func wipe(_ buffer: UnsafeMutableRawBufferPointer) {
+    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+    explicit_bzero(base, buffer.count)
+}
