@@ -1,0 +1,53 @@
+// The token and what upx knows about it, as kept in the keyring.
+
+import FoundationEssentials
+
+/// The payload of a `upx:<profile>` key: a small JSON object.
+public struct TokenRecord: Codable, Equatable, Sendable {
+    public var accessToken: String
+    public var extendedToken: String?
+    public var userID: String
+    public var userName: String
+    /// Unix seconds.
+    public var issuedAt: Int64
+    /// Unix seconds.
+    public var expiresAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token"
+        case extendedToken = "extended_token"
+        case userID = "user_id"
+        case userName = "user_name"
+        case issuedAt = "issued_at"
+        case expiresAt = "expires_at"
+    }
+
+    public init(
+        accessToken: String, extendedToken: String?, userID: String, userName: String,
+        issuedAt: Int64, expiresAt: Int64
+    ) {
+        self.accessToken = accessToken
+        self.extendedToken = extendedToken
+        self.userID = userID
+        self.userName = userName
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+    }
+
+    /// Seconds of validity left at `now`; negative once expired.
+    public func secondsLeft(at now: Date) -> Int64 {
+        expiresAt - Int64(now.timeIntervalSince1970.rounded(.down))
+    }
+
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain strings and integers cannot fail.
+        return Array((try? encoder.encode(self)) ?? Data())
+    }
+
+    /// Decodes a keyring payload; nil when it is not a record of this shape.
+    public static func decode(_ bytes: [UInt8]) -> TokenRecord? {
+        try? JSONDecoder().decode(TokenRecord.self, from: Data(bytes))
+    }
+}
