@@ -6,6 +6,7 @@ public enum CredentialError: ToolError, Equatable {
     case invalid(name: String, source: String, reason: String)
     case malformedFile(path: String, line: Int, reason: String)
     case unreadableFile(path: String, reason: String)
+    case unsafeFile(path: String, reason: String)
 
     public var exitCode: ExitCode { .badInput }
 
@@ -19,6 +20,8 @@ public enum CredentialError: ToolError, Equatable {
             "\(path):\(line): \(reason)"
         case .unreadableFile(let path, let reason):
             "cannot read \(path): \(reason)"
+        case .unsafeFile(let path, let reason):
+            "cannot use \(path): \(reason) (run: upx-perm --fix \(path))"
         }
     }
 }

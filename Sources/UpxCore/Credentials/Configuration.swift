@@ -1,0 +1,84 @@
+// Where upx-login finds its settings: the environment first, then `./.env`.
+
+import CSystem
+import Glibc
+
+/// One setting and where it came from, for messages that must name the source but not the value.
+public struct ConfigValue {
+    public let value: String
+    /// `environment` or the path of the file.
+    public let source: String
+}
+
+/// The `UPSTOX_*` settings of one run.
+public struct Configuration {
+    public let environment: [String: String]
+    public let envFile: DotEnvFile?
+
+    public init(environment: [String: String], envFile: DotEnvFile?) {
+        self.environment = environment
+        self.envFile = envFile
+    }
+
+    /// Reads the environment and, when it exists, `.env` in the working directory.
+    public static func load(context: Context) throws -> Configuration {
+        let path = context.workingDirectory + "/.env"
+        return Configuration(environment: context.environment, envFile: try SecureFile.readEnvFile(at: path))
+    }
+
+    /// The value from the environment if set there, else from the env file.
+    public func value(_ name: String) -> ConfigValue? {
+        if let value = environment[name] { return ConfigValue(value: value, source: "the environment") }
+        if let file = envFile, let value = file.value(name) { return ConfigValue(value: value, source: file.path) }
+        return nil
+    }
+
+    /// A setting that must be present and not empty.
+    public func required(_ name: String) throws -> ConfigValue {
+        guard let found = value(name), !found.value.isEmpty else { throw CredentialError.missing(name: name) }
+        return found
+    }
+}
+
+/// Reading files that hold secrets, refusing ones that other users could read or replace.
+public enum SecureFile {
+    /// Parses the env file at `path`; nil when there is no such file.
+    public static func readEnvFile(at path: String) throws -> DotEnvFile? {
+        guard var bytes = try readSecretFile(at: path) else { return nil }
+        defer { bytes.withUnsafeMutableBytes { wipe($0) } }
+        return try DotEnvFile.parse(String(decoding: bytes, as: UTF8.self), path: path)
+    }
+
+    /// Reads a file that must be owned by this user and closed to group and others, as
+    /// ssh demands of private keys; nil when it does not exist.
+    public static func readSecretFile(at path: String) throws -> [UInt8]? {
+        let descriptor = upx_open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 {
+            if errno == ENOENT { return nil }
+            throw CredentialError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+
+        // The checks run on the opened file, so a file swapped in after them is never read.
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw CredentialError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw CredentialError.unsafeFile(path: path, reason: "it is not a regular file")
+        }
+        guard status.st_uid == getuid() else {
+            throw CredentialError.unsafeFile(path: path, reason: "it is owned by uid \(status.st_uid), not by you")
+        }
+        let mode = status.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            let who = mode & 0o007 != 0 ? "all users" : "its group"
+            throw CredentialError.unsafeFile(
+                path: path, reason: "mode \(String(mode, radix: 8).leftPadded(to: 4)) lets \(who) read it")
+        }
+        guard let bytes = readAll(descriptor) else {
+            throw CredentialError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,99 @@
+// The local Upstox stand-in, started and stopped by tests.
+
+import Foundation
+import Testing
+
+/// Made-up credentials the stand-in and upx-login share in tests.
+enum TestAccount {
+    static let mobile = "9876543210"
+    static let pin = "482913"
+    static let totpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    static let clientID = "e2e-client-7f3a"
+    static let clientSecret = "e2e-client-secret-91b2"
+    static let redirectURI = "http://127.0.0.1:9/callback"
+    static let userID = "7AB123"
+}
+
+/// A running stand-in on a free loopback port.
+final class StandIn {
+    let process: Process
+    let baseURL: String
+
+    /// Starts the stand-in with the test account and `extraArguments`, and waits for its URL.
+    init(_ extraArguments: [String] = []) throws {
+        let python = try requireProgram("python3", package: "python3")
+        let script = packageRoot.appendingPathComponent("Tests/standin/upstox_standin.py").path
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [
+            script, "--mobile", TestAccount.mobile, "--pin", TestAccount.pin,
+            "--totp-secret", TestAccount.totpSecret, "--client-id", TestAccount.clientID,
+            "--client-secret", TestAccount.clientSecret, "--redirect-uri", TestAccount.redirectURI,
+            "--user-id", TestAccount.userID, "--port", "0",
+        ] + extraArguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        // The first line of output is the base URL, written once the port is open.
+        var line = Data()
+        let reader = output.fileHandleForReading
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        baseURL = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard baseURL.hasPrefix("http://127.0.0.1:") else {
+            process.terminate()
+            throw StandInFailure(reason: "the stand-in did not print its URL (got '\(baseURL)')")
+        }
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// The environment upx-login needs to log in here.
+    func loginEnvironment(home: String = NSTemporaryDirectory()) -> [String: String] {
+        var environment = baseEnvironment(home: home)
+        environment["UPSTOX_USERNAME"] = TestAccount.mobile
+        environment["UPSTOX_PIN_CODE"] = TestAccount.pin
+        environment["UPSTOX_TOTP_SECRET"] = TestAccount.totpSecret
+        environment["UPSTOX_CLIENT_ID"] = TestAccount.clientID
+        environment["UPSTOX_CLIENT_SECRET"] = TestAccount.clientSecret
+        environment["UPSTOX_REDIRECT_URI"] = TestAccount.redirectURI
+        environment["UPSTOX_API_BASE_URL"] = baseURL
+        environment["UPSTOX_SERVICE_BASE_URL"] = baseURL
+        return environment
+    }
+
+    /// The stand-in's request counts and issued tokens.
+    func stats() throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(string: baseURL + "/standin/stats")!)
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw StandInFailure(reason: "stats are not a JSON object")
+        }
+        return object
+    }
+
+    func totalRequests() throws -> Int {
+        try stats()["total"] as? Int ?? -1
+    }
+
+    func requestCount(_ step: String) throws -> Int {
+        let requests = try stats()["requests"] as? [String: Int] ?? [:]
+        return requests[step] ?? 0
+    }
+
+    func issuedTokens() throws -> [String] {
+        try stats()["issued_tokens"] as? [String] ?? []
+    }
+}
+
+struct StandInFailure: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
+}
