@@ -330,7 +330,7 @@ class CommandLineTests(unittest.TestCase):
         for arguments in (("--revisions", "2024"), ("--fail", "token"), ("--fail", "tokens:http500"),
                           ("--fail", "token:http418"), ("--fail", "token:http500:0"),
                           ("--fail", "token:slow=soon"), ("--totp-secret", "not base32!"),
-                          ("--no-exp", "--token-lifetime", "5")):
+                          ("--no-exp", "--token-lifetime", "5"), ("--port", "eighty"), ("--unknown",)):
             with self.subTest(arguments=arguments):
                 result = self.run_standin(*arguments)
                 self.assertEqual(result.returncode, 2)

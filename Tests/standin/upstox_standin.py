@@ -230,8 +230,15 @@ def parse_revisions(text: str) -> frozenset[str]:
     return revisions
 
 
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one line on stderr, with exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def build_argument_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         prog="upstox_standin.py",
         description="Serve a local stand-in for the Upstox login service and API on loopback. "
                     "Prints the base URL on stdout, then logs each request on stderr.")
