@@ -1,0 +1,122 @@
+// HOTP and TOTP against the published test vectors of RFC 4226 and RFC 6238.
+
+import FoundationEssentials
+import Testing
+@testable import UpxCore
+
+/// Returns the RFC 6238 Appendix B key for a hash: the ASCII digits 1-0 repeated to the hash's output size.
+private func rfc6238Key(_ algorithm: OTPAlgorithm) -> Secret {
+    let length = switch algorithm {
+    case .sha1: 20
+    case .sha256: 32
+    case .sha512: 64
+    }
+    let digits = Array("1234567890".utf8)
+    return Secret((0..<length).map { digits[$0 % 10] })
+}
+
+/// Appendix B of RFC 6238: time in Unix seconds, hash, 8-digit code.
+private let rfc6238Rows: [(Double, OTPAlgorithm, String)] = [
+    (59, .sha1, "94287082"), (59, .sha256, "46119246"), (59, .sha512, "90693936"),
+    (1_111_111_109, .sha1, "07081804"), (1_111_111_109, .sha256, "68084774"), (1_111_111_109, .sha512, "25091201"),
+    (1_111_111_111, .sha1, "14050471"), (1_111_111_111, .sha256, "67062674"), (1_111_111_111, .sha512, "99943326"),
+    (1_234_567_890, .sha1, "89005924"), (1_234_567_890, .sha256, "91819424"), (1_234_567_890, .sha512, "93441116"),
+    (2_000_000_000, .sha1, "69279037"), (2_000_000_000, .sha256, "90698825"), (2_000_000_000, .sha512, "38618901"),
+    (20_000_000_000, .sha1, "65353130"), (20_000_000_000, .sha256, "77737706"), (20_000_000_000, .sha512, "47863826"),
+]
+
+@Test(arguments: rfc6238Rows.indices)
+func totpRFC6238Row(_ index: Int) throws {
+    let (seconds, algorithm, expected) = rfc6238Rows[index]
+    let totp = try TOTP(algorithm: algorithm, digits: 8)
+    let code = try totp.code(key: rfc6238Key(algorithm), at: Date(timeIntervalSince1970: seconds))
+    #expect(code == expected, "T=\(seconds) \(algorithm)")
+}
+
+/// Appendix D of RFC 4226: counter 0-9 with the 20-byte key, as 31-bit values and 6-digit codes.
+private let rfc4226Truncated: [UInt64] = [
+    1_284_755_224, 1_094_287_082, 137_359_152, 1_726_969_429, 1_640_338_314,
+    868_254_676, 1_918_287_922, 82_162_583, 673_399_871, 645_520_489,
+]
+private let rfc4226Codes = [
+    "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489",
+]
+
+@Test(arguments: 0..<10)
+func hotpRFC4226Code(_ counter: Int) throws {
+    let code = try HOTP().code(key: rfc6238Key(.sha1), counter: UInt64(counter))
+    #expect(code == rfc4226Codes[counter])
+}
+
+@Test(arguments: 0..<10)
+func hotpTenDigitsKeepsWholeValue(_ counter: Int) throws {
+    let code = try HOTP(digits: 10).code(key: rfc6238Key(.sha1), counter: UInt64(counter))
+    let value = String(rfc4226Truncated[counter])
+    #expect(code == String(repeating: "0", count: 10 - value.count) + value)
+}
+
+@Test func hotpDigitsBelowSixRejected() {
+    #expect(throws: OTPError.invalidDigits(5)) { try HOTP(digits: 5) }
+}
+
+@Test func hotpDigitsAboveTenRejected() {
+    #expect(throws: OTPError.invalidDigits(11)) { try HOTP(digits: 11) }
+}
+
+@Test func hotpEmptyKeyRejected() {
+    #expect(throws: OTPError.emptySecret) { try HOTP().code(key: Secret([]), counter: 0) }
+}
+
+@Test func totpDefaults() throws {
+    let totp = try TOTP()
+    #expect(totp.algorithm == .sha1)
+    #expect(totp.digits == 6)
+    #expect(totp.period == 30)
+    #expect(totp.epoch == Date(timeIntervalSince1970: 0))
+}
+
+@Test func totpZeroPeriodRejected() {
+    #expect(throws: OTPError.invalidPeriod(0)) { try TOTP(period: 0) }
+}
+
+@Test func totpTimeStepRoundsDown() throws {
+    let totp = try TOTP()
+    #expect(try totp.timeStep(at: Date(timeIntervalSince1970: 59.9)) == 1)
+    #expect(try totp.timeStep(at: Date(timeIntervalSince1970: 60)) == 2)
+}
+
+@Test func totpEpochShiftsSteps() throws {
+    let totp = try TOTP(period: 30, epoch: Date(timeIntervalSince1970: 100))
+    #expect(try totp.timeStep(at: Date(timeIntervalSince1970: 129)) == 0)
+    #expect(try totp.timeStep(at: Date(timeIntervalSince1970: 130)) == 1)
+}
+
+@Test func totpTimeBeforeEpochRejected() throws {
+    let totp = try TOTP(epoch: Date(timeIntervalSince1970: 100))
+    #expect(throws: OTPError.timeOutOfRange(unixSeconds: 99)) {
+        try totp.code(key: rfc6238Key(.sha1), at: Date(timeIntervalSince1970: 99))
+    }
+}
+
+@Test func totpSecondsRemaining() throws {
+    let totp = try TOTP()
+    #expect(try totp.secondsRemaining(at: Date(timeIntervalSince1970: 60)) == 30)
+    #expect(try totp.secondsRemaining(at: Date(timeIntervalSince1970: 61)) == 29)
+    #expect(try totp.secondsRemaining(at: Date(timeIntervalSince1970: 89.5)) == 1)
+}
+
+@Test func totpCodeFromBase32Secret() throws {
+    // "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" is the base32 form of the RFC's 20-byte key.
+    let key = try Base32.decode(Secret("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"))
+    let code = try TOTP(digits: 8).code(key: key, at: Date(timeIntervalSince1970: 59))
+    #expect(code == "94287082")
+}
+
+@Test(arguments: ["sha1", "SHA1", "sha-256", "SHA-512"])
+func otpAlgorithmNameParsed(_ name: String) {
+    #expect(OTPAlgorithm(name: name) != nil)
+}
+
+@Test func otpAlgorithmUnknownName() {
+    #expect(OTPAlgorithm(name: "md5") == nil)
+}
