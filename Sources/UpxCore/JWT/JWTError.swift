@@ -27,8 +27,8 @@ public enum JWTError: ToolError, Equatable {
         case .empty:
             "no token given (pass TOKEN as an argument or on standard input)"
         case .wrongPartCount(let count):
-            "invalid JWT: it has \(count) dot-separated part\(count == 1 ? "" : "s"), not 3 (header.claims.signature)"
-                + (count == 5 ? "; an encrypted JWE token cannot be decoded without its key" : "; check it was copied whole")
+            "invalid JWT: it has \(count) dot-separated part\(count == 1 ? "" : "s"), not 3 "
+                + (count == 5 ? "(an encrypted JWE token cannot be decoded without its key)" : "(check it was copied whole)")
         case .emptyPart(let part):
             "invalid JWT: the \(part.rawValue) part is empty (check it was copied whole)"
         case .invalidBase64URLCharacter(let part, let position):
