@@ -1,0 +1,311 @@
+// upx-totp, upx-jwt and upx-perm run in-process through ToolRunner, with captured streams and a fixed clock.
+
+import FoundationEssentials
+import Glibc
+import Testing
+@testable import UpxCore
+
+/// What one in-process run of a tool left behind.
+struct ToolRun {
+    var status: Int32
+    var output: String
+    var error: String
+}
+
+/// Runs a tool's body through `ToolRunner` with an injected environment, clock, folder and standard input.
+func runTool(
+    _ info: ToolInfo, _ body: (ParsedArguments, Context) throws -> ExitCode, _ arguments: [String],
+    environment: [String: String] = [:], clock: any WallClock = FixedClock(unixSeconds: 1_700_000_000),
+    workingDirectory: String = "/nonexistent-upx-test", input: String? = nil, errorIsTerminal: Bool = false
+) -> ToolRun {
+    var output = ""
+    var error = ""
+    let streams = Streams(
+        out: { output += $0 }, err: { error += $0 }, readInput: { input.map { Array($0.utf8) } },
+        errorIsTerminal: errorIsTerminal)
+    let context = Context(
+        environment: environment, clock: clock, streams: streams, keyring: MemoryKeyring(),
+        makeTransport: { CurlTransport() }, workingDirectory: workingDirectory)
+    let status = ToolRunner.run(info, arguments: arguments, context: context, body: body)
+    return ToolRun(status: status, output: output, error: error)
+}
+
+/// The base32 form of the RFC 6238 SHA-1 key "12345678901234567890".
+private let rfcSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+private func totp(_ arguments: [String], environment: [String: String] = ["UPSTOX_TOTP_SECRET": rfcSecret],
+                  workingDirectory: String = "/nonexistent-upx-test", input: String? = nil,
+                  errorIsTerminal: Bool = false) -> ToolRun {
+    runTool(TOTPCommand.info, TOTPCommand.run, arguments, environment: environment, clock: FixedClock(unixSeconds: 59),
+            workingDirectory: workingDirectory, input: input, errorIsTerminal: errorIsTerminal)
+}
+
+private func jwt(_ arguments: [String], input: String? = nil) -> ToolRun {
+    runTool(JWTCommand.info, JWTCommand.run, arguments, input: input)
+}
+
+private func perm(_ arguments: [String], in directory: String, errorIsTerminal: Bool = false) -> ToolRun {
+    runTool(PermissionCommand.info, PermissionCommand.run, arguments, workingDirectory: directory,
+            errorIsTerminal: errorIsTerminal)
+}
+
+// MARK: - upx-totp
+
+@Test func totpCommandHelpHasExitTable() {
+    let run = totp(["--help"])
+    #expect(run.status == 0)
+    #expect(run.output.contains(ExitCode.helpTable))
+    #expect(run.output.contains("--secret-file PATH"))
+}
+
+@Test func totpCommandUnknownOption() {
+    let run = totp(["--bogus"])
+    #expect(run.status == 2)
+    #expect(run.error == "upx-totp: unknown option '--bogus' (see 'upx-totp --help')\n")
+}
+
+@Test func totpCommandClockTime() {
+    let run = totp([])
+    #expect(run.status == 0)
+    #expect(run.output == "287082\n")
+    #expect(run.error.isEmpty)
+}
+
+@Test func totpCommandAtOverridesClock() {
+    #expect(totp(["--at", "1111111109", "--digits", "8"]).output == "07081804\n")
+}
+
+@Test func totpCommandSHA256() {
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"
+    let run = totp(["-a", "SHA256", "-d8"], environment: ["UPSTOX_TOTP_SECRET": secret])
+    #expect(run.output == "46119246\n")
+}
+
+@Test func totpCommandPeriod() {
+    // At T=59 with a 60-second period the step is 0, which RFC 4226 codes as 755224.
+    #expect(totp(["--period", "60"]).output == "755224\n")
+}
+
+@Test func totpCommandStandardInput() {
+    let run = totp(["-"], environment: [:], input: "gezd gnbv gy3t qojq gezd gnbv gy3t qojq\n")
+    #expect(run.output == "287082\n")
+}
+
+@Test func totpCommandSecretFile() throws {
+    let directory = TemporaryDirectory()
+    directory.makeFile("totp.key", mode: 0o600, text: rfcSecret + "\n")
+    let run = totp(["--secret-file", "totp.key"], environment: [:], workingDirectory: directory.path)
+    #expect(run.output == "287082\n")
+}
+
+@Test func totpCommandLooseSecretFileRejected() throws {
+    let directory = TemporaryDirectory()
+    directory.makeFile("totp.key", mode: 0o644, text: rfcSecret)
+    let run = totp(["--secret-file", "totp.key"], environment: [:], workingDirectory: directory.path)
+    #expect(run.status == 3)
+    #expect(run.output.isEmpty)
+}
+
+@Test func totpCommandDotEnvSecret() {
+    let directory = TemporaryDirectory()
+    directory.makeFile(".env", mode: 0o600, text: "UPSTOX_TOTP_SECRET=\(rfcSecret)\n")
+    #expect(totp([], environment: [:], workingDirectory: directory.path).output == "287082\n")
+}
+
+@Test func totpCommandEnvironmentWins() {
+    let directory = TemporaryDirectory()
+    directory.makeFile(".env", mode: 0o600, text: "UPSTOX_TOTP_SECRET=MZXW6YTBOI\n")
+    #expect(totp([], workingDirectory: directory.path).output == "287082\n")
+}
+
+@Test func totpCommandMissingSecret() {
+    let run = totp([], environment: [:])
+    #expect(run.status == 3)
+    #expect(run.error == "upx-totp: \(CredentialError.missing(name: "UPSTOX_TOTP_SECRET").message)\n")
+}
+
+@Test func totpCommandInvalidSecretNamesSource() {
+    let run = totp([], environment: ["UPSTOX_TOTP_SECRET": "MZXW1YTB"])
+    #expect(run.status == 3)
+    #expect(run.error.hasPrefix("upx-totp: invalid UPSTOX_TOTP_SECRET from the environment: character '1' at position 5"))
+    #expect(!run.error.contains("MZXW"))
+}
+
+@Test func totpCommandSecretOperandRejected() {
+    let run = totp([rfcSecret])
+    #expect(run.status == 2)
+    #expect(!run.error.contains("GEZD"))
+}
+
+@Test func totpCommandStandardInputAndFileConflict() {
+    #expect(totp(["-", "--secret-file", "x"]).status == 2)
+}
+
+@Test(arguments: [["--digits", "5"], ["--digits", "eleven"], ["--period", "0"], ["--at", "-1"], ["-a", "md5"]])
+func totpCommandInvalidOptionValue(_ arguments: [String]) {
+    #expect(totp(arguments).status == 2)
+}
+
+@Test func totpCommandRemainingOnTerminal() {
+    let run = totp(["--at", "61"], errorIsTerminal: true)
+    #expect(run.error == "valid for 29 more seconds\n")
+}
+
+// MARK: - upx-jwt
+
+/// exp is 1700003600, one hour after the runs' clock.
+private let liveToken = makeToken(claims: #"{"sub":"ABC123","iat":1699996400,"exp":1700003600}"#)
+/// exp is 1699827200, two days before the runs' clock.
+private let expiredToken = makeToken(claims: #"{"sub":"ABC123","exp":1699827200}"#)
+
+@Test func jwtCommandHelpHasExitTable() {
+    let run = jwt(["--help"])
+    #expect(run.status == 0)
+    #expect(run.output.contains(ExitCode.helpTable))
+}
+
+@Test func jwtCommandUnknownOption() {
+    #expect(jwt(["--bogus"]).status == 2)
+}
+
+@Test func jwtCommandLiveToken() {
+    let run = jwt([liveToken])
+    #expect(run.status == 0)
+    #expect(run.output.contains("Expiry:     2023-11-14T23:13:20Z (expires in 1h 0m)\n"))
+    #expect(run.output.contains("Issued at:  2023-11-14T21:13:20Z\n"))
+}
+
+@Test func jwtCommandExpiredToken() {
+    let run = jwt([expiredToken])
+    #expect(run.status == 1)
+    #expect(run.output.contains("Expiry:     2023-11-12T22:13:20Z (expired 2d 0h ago)\n"))
+}
+
+@Test func jwtCommandNoExpiry() {
+    let run = jwt([makeToken(claims: #"{"sub":"A"}"#)])
+    #expect(run.status == 0)
+    #expect(run.output.hasSuffix("Expiry:     none (the token has no exp claim)\n"))
+}
+
+@Test func jwtCommandNotYetValid() {
+    #expect(jwt([makeToken(claims: #"{"nbf":1800000000}"#)]).status == 1)
+}
+
+@Test func jwtCommandPrettySortedClaims() {
+    let output = jwt([makeToken(claims: #"{"b":1,"a":2}"#)]).output
+    #expect(output.contains("Claims:\n{\n  \"a\" : 2,\n  \"b\" : 1\n}\n"))
+}
+
+@Test func jwtCommandStandardInput() {
+    #expect(jwt([], input: liveToken + "\n").status == 0)
+}
+
+@Test func jwtCommandDashReadsStandardInput() {
+    #expect(jwt(["-"], input: expiredToken).status == 1)
+}
+
+@Test func jwtCommandBearerPrefix() {
+    #expect(jwt([], input: "Bearer " + liveToken).status == 0)
+}
+
+@Test func jwtCommandJSON() {
+    let run = jwt(["--json", expiredToken])
+    #expect(run.status == 1)
+    #expect(run.output == #"{"claims":{"exp":1699827200,"sub":"ABC123"},"expired":true,"expiry":"2023-11-12T22:13:20Z","header":{"alg":"HS256","typ":"JWT"},"notYetValid":false,"secondsUntilExpiry":-172800}"# + "\n")
+}
+
+@Test func jwtCommandMalformedOmitsToken() {
+    let token = "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2lnbmF0dXJl"
+    let run = jwt([token])
+    #expect(run.status == 3)
+    #expect(run.error == "upx-jwt: invalid JWT: the claims part is not valid JSON\n")
+}
+
+@Test func jwtCommandEmptyInput() {
+    #expect(jwt([], input: "").status == 3)
+}
+
+@Test func jwtCommandExtraOperandOmitsToken() {
+    let run = jwt([liveToken, expiredToken])
+    #expect(run.status == 2)
+    #expect(!run.error.contains(expiredToken.prefix(10)))
+}
+
+// MARK: - upx-perm
+
+@Test func permCommandHelpHasExitTable() {
+    let run = perm(["--help"], in: "/")
+    #expect(run.status == 0)
+    #expect(run.output.contains(ExitCode.helpTable))
+}
+
+@Test func permCommandUnknownOption() {
+    #expect(perm(["--bogus"], in: "/").status == 2)
+}
+
+@Test func permCommandCleanFolder() {
+    let directory = TemporaryDirectory()
+    directory.makeFile(".env", mode: 0o600)
+    let run = perm([], in: directory.path)
+    #expect(run.status == 0)
+    #expect(run.output.isEmpty)
+}
+
+@Test func permCommandNoCredentialFiles() {
+    let directory = TemporaryDirectory()
+    let run = perm([], in: directory.path)
+    #expect(run.status == 0)
+    #expect(run.error.contains("no .env or .env.* file"))
+}
+
+@Test func permCommandListsFindings() {
+    let directory = TemporaryDirectory()
+    directory.makeFile(".env", mode: 0o644)
+    directory.makeFile(".env.local", mode: 0o600)
+    directory.makeFile(".env.test", mode: 0o660)
+    let run = perm([], in: directory.path)
+    #expect(run.status == 1)
+    let lines = run.output.split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(lines.first?.hasPrefix(".env: owner ") == true)
+    #expect(lines.last?.hasPrefix(".env.test: owner ") == true)
+}
+
+@Test func permCommandFixes() {
+    let directory = TemporaryDirectory()
+    directory.makeFile(".env", mode: 0o644)
+    let run = perm(["--fix"], in: directory.path)
+    #expect(run.status == 0)
+    #expect(run.output == "fixed .env: mode 0644 -> 0600\n")
+    #expect(directory.mode(of: ".env") == 0o600)
+}
+
+@Test func permCommandFixLeavesSymlink() {
+    let directory = TemporaryDirectory()
+    let target = directory.makeFile("real.env", mode: 0o644)
+    symlink(target, directory.path + "/.env")
+    let run = perm(["--fix", ".env"], in: directory.path)
+    #expect(run.status == 1)
+    #expect(run.error.contains("symbolic link"))
+    #expect(directory.mode(of: "real.env") == 0o644)
+}
+
+@Test func permCommandMissingPath() {
+    let directory = TemporaryDirectory()
+    let run = perm(["missing.env"], in: directory.path)
+    #expect(run.status == 3)
+    #expect(run.error.hasPrefix("upx-perm: cannot check missing.env: "))
+}
+
+@Test func permCommandDevNullSkipped() {
+    let run = perm(["/dev/null"], in: "/")
+    #expect(run.status == 0)
+    #expect(run.error == "upx-perm: skipping /dev/null: it is a character device, not a regular file\n")
+}
+
+@Test func permCommandSummaryOnTerminal() {
+    let directory = TemporaryDirectory()
+    directory.makeFile(".env", mode: 0o644)
+    let run = perm([], in: directory.path, errorIsTerminal: true)
+    #expect(run.error == "upx-perm: checked 1 path, 1 lets others in\n")
+}
