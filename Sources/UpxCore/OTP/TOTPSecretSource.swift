@@ -19,6 +19,10 @@ enum TOTPSecretSource {
     /// Files go through the same checks as upx-login's, so a file that other users can read is rejected.
     static func locate(readStandardInput: Bool, secretFile: String?, context: Context) throws -> LocatedSecret {
         if readStandardInput {
+            // NOTE: echo stays on, so a terminal shows the secret as it is typed. Turning echo off with tcsetattr would fix that.
+            if context.streams.inputIsTerminal {
+                context.streams.err("upx-totp: reading the secret from standard input (end with Ctrl-D)\n")
+            }
             guard let bytes = context.streams.readInput() else {
                 throw CredentialError.unreadableFile(path: "standard input", reason: "the read failed")
             }
