@@ -20,8 +20,7 @@ let package = Package(
         .testTarget(name: "UpxCoreTests", dependencies: ["UpxCore"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: tools.map { .target(name: $0) },
-            resources: []
+            dependencies: ["UpxCore"] + tools.map { .target(name: $0) }
         ),
     ]
 )

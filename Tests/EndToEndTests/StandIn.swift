@@ -2,6 +2,7 @@
 
 import Foundation
 import Testing
+import UpxCore
 
 /// Made-up credentials the stand-in and upx-login share in tests.
 enum TestAccount {
@@ -46,13 +47,15 @@ final class StandIn {
         }
         baseURL = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard baseURL.hasPrefix("http://127.0.0.1:") else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw StandInFailure(reason: "the stand-in did not print its URL (got '\(baseURL)')")
         }
     }
 
+    /// Stops the stand-in with SIGKILL: a process started from a Dispatch thread inherits
+    /// that thread's blocked signals, so it would never see SIGTERM.
     deinit {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
@@ -72,7 +75,9 @@ final class StandIn {
 
     /// The stand-in's request counts and issued tokens.
     func stats() throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(string: baseURL + "/standin/stats")!)
+        // libcurl through UpxCore, because Foundation's URL loading blocks inside Swift Testing here.
+        let reply = try CurlTransport().send(HTTPRequest(method: "GET", url: baseURL + "/standin/stats"))
+        let data = Data(reply.body)
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw StandInFailure(reason: "stats are not a JSON object")
         }

@@ -49,7 +49,7 @@ func runCommand(
     DispatchQueue.global().async(group: group) { outData = stdout.fileHandleForReading.readDataToEndOfFile() }
     DispatchQueue.global().async(group: group) { errData = stderr.fileHandleForReading.readDataToEndOfFile() }
     if group.wait(timeout: .now() + timeout) == .timedOut {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         Issue.record("\(executable) \(arguments) did not finish in \(timeout) s")
     }
     process.waitUntilExit()

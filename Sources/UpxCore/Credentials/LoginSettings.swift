@@ -27,8 +27,8 @@ public enum LoginSettings {
         // Decoding now turns a typo into an error before step 1, not a wrong OTP at step 3.
         do {
             _ = try totpCode(secret, at: Date(timeIntervalSince1970: 0))
-        } catch let error as ToolError {
-            throw CredentialError.invalid(name: "UPSTOX_TOTP_SECRET", source: totpSecret.source, reason: error.message)
+        } catch let error as OTPError {
+            throw CredentialError.invalid(name: "UPSTOX_TOTP_SECRET", source: totpSecret.source, reason: error.reason)
         }
         return LoginCredentials(
             mobileNumber: mobile.value, pin: Secret(pin.value), totpSecret: secret,
@@ -52,6 +52,6 @@ extension LoginSettings {
 
     /// The `exp` claim of a JWT access token; nil when the token is not a JWT or has none.
     public static func claimedExpiry(of token: String) -> Date? {
-        nil
+        try? JWT(decoding: token).expiry
     }
 }

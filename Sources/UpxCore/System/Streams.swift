@@ -59,21 +59,24 @@ public func writeAll(_ descriptor: Int32, _ bytes: inout [UInt8]) {
     }
 }
 
-/// Reads a descriptor to its end; nil on a read error.
-public func readAll(_ descriptor: Int32, limit: Int = 1 << 20) -> [UInt8]? {
-    var result: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while result.count < limit {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+/// Reads a descriptor to its end, at most `limit` bytes; nil on a read error.
+///
+/// The result may hold a secret, so it never grows by reallocation, which would leave
+/// an unwiped copy behind: it reads into one buffer of `limit` bytes and copies once.
+public func readAll(_ descriptor: Int32, limit: Int = 1 << 16) -> [UInt8]? {
+    var buffer = [UInt8](repeating: 0, count: limit)
+    defer { buffer.withUnsafeMutableBytes { wipe($0) } }
+    var length = 0
+    while length < limit {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + length, limit - length) }
         if count < 0 {
             if errno == EINTR { continue }
             return nil
         }
         if count == 0 { break }
-        result += chunk[0..<count]
+        length += count
     }
-    chunk.withUnsafeMutableBytes { wipe($0) }
-    return result
+    return Array(buffer[0..<length])
 }
 
 /// Overwrites memory that held a secret, with `explicit_bzero` so the optimiser cannot drop the write.

@@ -133,12 +133,13 @@ private let headerCallback: upx_curl_write_callback = { data, size, count, conte
 }
 
 extension StringProtocol {
-    /// The string without the given characters at either end.
+    /// The string without the given Unicode scalars at either end; scalars, not Characters,
+    /// because "\r\n" is one Character and would not match "\n".
     func trimmingCharacters(in characters: String) -> String {
-        let set = Set(characters)
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
+        let set = Set(characters.unicodeScalars)
+        var scalars = Substring(self).unicodeScalars[...]
+        while let first = scalars.first, set.contains(first) { scalars = scalars.dropFirst() }
+        while let last = scalars.last, set.contains(last) { scalars = scalars.dropLast() }
+        return String(String.UnicodeScalarView(scalars))
     }
 }
