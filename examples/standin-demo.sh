@@ -3,8 +3,8 @@
 # stand-in, logs in from a real bash shell with eval "$(upx-login --export)", shows the
 # token's claims and the key in the kernel keyring, then stops the stand-in.
 #
-# Every credential here is made up and shared with the stand-in; it uses the profile
-# "demo", so a real token under the default profile is left alone.
+# Every credential here is made up and shared with the stand-in. The demo uses the
+# profile "demo", so a real token under the default profile is left alone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 for tool in upx-login upx-jwt keyctl python3; do

@@ -1,4 +1,4 @@
-// Where upx-login finds its settings: the environment first, then `./.env`.
+// The settings of upx-login, read from the environment first and then from `./.env`.
 
 import CSystem
 import Glibc
@@ -49,8 +49,8 @@ public enum SecureFile {
         return try DotEnvFile.parse(String(decoding: bytes, as: UTF8.self), path: path)
     }
 
-    /// Reads a file that must be owned by this user and closed to group and others, as
-    /// ssh demands of private keys; nil when it does not exist.
+    /// Reads a file that must be owned by this user and closed to group and others, as ssh
+    /// requires of private keys. Returns nil when the file does not exist.
     public static func readSecretFile(at path: String) throws -> [UInt8]? {
         let descriptor = upx_open(path, O_RDONLY | O_CLOEXEC)
         if descriptor < 0 {

@@ -12,10 +12,10 @@ public struct KernelKeyring: KeyringStore {
 
     /// Stores the key so that any process of the same user can find and read it.
     ///
-    /// A new key grants only its possessor the right to change it, so it is added to the
-    /// session keyring first (which this process possesses), given its mask and timeout,
-    /// linked into the user keyring, then unlinked from the session keyring. Linking
-    /// replaces any older key of the same name in the user keyring.
+    /// A new key grants only its possessor the right to change it. So the key is added to
+    /// the session keyring first, which this process possesses, and given its mask and
+    /// timeout there. Then it is linked into the user keyring and unlinked from the session
+    /// keyring. Linking replaces any older key of the same name in the user keyring.
     public func store(name: String, payload: [UInt8], timeoutSeconds: UInt32) throws -> Int32 {
         let id = payload.withUnsafeBytes { bytes in
             add_key("user", name, bytes.baseAddress, bytes.count, KEY_SPEC_SESSION_KEYRING)

@@ -22,7 +22,7 @@ public struct KeyringError: ToolError, Equatable {
         return "cannot \(operation) key \(keyName) in the kernel keyring: \(reason) (\(remedy))"
     }
 
-    /// What to do about this errno, from the keyring's usual failure causes.
+    /// The remedy for this errno, from the usual causes of keyring failures.
     public var remedy: String {
         switch errorNumber {
         case EACCES:

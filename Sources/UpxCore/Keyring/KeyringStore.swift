@@ -1,6 +1,6 @@
 // The keyring seen by the rest of upx: store, read and remove one named key.
 
-/// Where upx keeps tokens: the kernel keyring in real runs, a dictionary in unit tests.
+/// The token store: the kernel keyring in real runs, a dictionary in unit tests.
 public protocol KeyringStore {
     /// Stores `payload` as a key named `name` that any process of the same user can read,
     /// replacing an older key of that name, and returns the key's id.

@@ -1,6 +1,6 @@
 // The error codes the Upstox login and API are known to return, with a hint for each.
 
-/// What upx knows about one server error code.
+/// The meaning, hint and exit code of one server error code.
 public struct KnownErrorCode: Sendable {
     public let code: String
     public let meaning: String

@@ -1,4 +1,4 @@
-// HTTP as the login flow sees it: one request, one reply, no automatic redirects.
+// The HTTP interface of the login flow: one request, one reply, no automatic redirects.
 
 /// One HTTP request.
 public struct HTTPRequest: Sendable {

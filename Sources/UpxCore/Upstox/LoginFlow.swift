@@ -2,7 +2,7 @@
 
 import FoundationEssentials
 
-/// What the login sends: the account's credentials and the app's registration.
+/// The account's credentials and the app's registration, as the login sends them.
 public struct LoginCredentials {
     /// The 10-digit mobile number (`UPSTOX_USERNAME`).
     public var mobileNumber: String
@@ -88,7 +88,7 @@ public final class LoginFlow {
         return userID
     }
 
-    /// Step 2: asks for an OTP session; with TOTP on, no SMS is needed.
+    /// Step 2: requests an OTP session. With TOTP enabled, no SMS is sent.
     func generateOTP(userID: String) throws -> String {
         var body: [String: JSONValue] = [
             "mobileNumber": .string(credentials.mobileNumber), "userId": .string(userID),
@@ -103,7 +103,7 @@ public final class LoginFlow {
         return token
     }
 
-    /// The account chosen by step 3, and the revision that answered it.
+    /// The account that step 3 selected.
     struct VerifiedProfile {
         var profileID: JSONValue
         var userID: String

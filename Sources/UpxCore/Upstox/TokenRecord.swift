@@ -1,4 +1,4 @@
-// The token and what upx knows about it, as kept in the keyring.
+// The token and its metadata, as stored in the keyring.
 
 import FoundationEssentials
 
@@ -42,7 +42,7 @@ public struct TokenRecord: Codable, Equatable, Sendable {
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings and integers cannot fail.
+        // JSONEncoder fails only on non-finite floats, and the record has none.
         return Array((try? encoder.encode(self)) ?? Data())
     }
 

@@ -1,6 +1,6 @@
 // Failures of the login and of the API calls around it.
 
-/// What went wrong talking to Upstox, naming the step.
+/// A failed request to Upstox, naming the login step.
 public enum UpstoxError: ToolError {
     /// The server judged a request and refused it with an error code.
     case refused(step: LoginStep, code: String, serverMessage: String, httpStatus: Int)
