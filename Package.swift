@@ -9,7 +9,8 @@ let package = Package(
     products: tools.map { .executable(name: $0, targets: [$0]) },
     targets: [
         .systemLibrary(name: "CKeyutils", path: "Sources/CKeyutils"),
-        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        // A C target, not a system library: it loads libcurl at run time (see its header).
+        .target(name: "CCurl"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         .target(

@@ -5,48 +5,61 @@ import Glibc
 
 /// The HTTP transport of real runs.
 public final class CurlTransport: HTTPTransport {
-    private let cookieHandle: UnsafeMutableRawPointer
+    /// libcurl's functions, or nil when the library could not be loaded.
+    private let curl: UnsafePointer<upx_curl_api>?
+    /// The handle whose cookie jar the login steps share, made on first use.
+    private var cookieHandle: UnsafeMutableRawPointer?
     public var timeouts: HTTPTimeouts
 
     public init(timeouts: HTTPTimeouts = HTTPTimeouts()) {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-        cookieHandle = curl_easy_init()!
-        // An empty cookie file name turns on the in-memory cookie engine without reading any file.
-        _ = upx_curl_setopt_string(cookieHandle, CURLOPT_COOKIEFILE, "")
+        curl = upx_curl()
         self.timeouts = timeouts
     }
 
     deinit {
-        curl_easy_cleanup(cookieHandle)
+        if let curl, let cookieHandle { curl.pointee.easy_cleanup(cookieHandle) }
     }
 
     public func send(_ request: HTTPRequest) throws -> HTTPResponse {
-        let handle: UnsafeMutableRawPointer
-        if request.usesCookies {
-            handle = cookieHandle
-            curl_easy_reset(handle)
-            // curl_easy_reset keeps the cookies already received but turns the engine off.
-            _ = upx_curl_setopt_string(handle, CURLOPT_COOKIEFILE, "")
-        } else {
-            handle = curl_easy_init()!
+        guard let curl else {
+            throw TransportError(url: request.url, code: 0, reason: "libcurl.so.4 could not be loaded (install the Debian package libcurl4)")
+        }
+        guard let handle = try handle(for: request, curl) else {
+            throw TransportError(url: request.url, code: 0, reason: "curl_easy_init failed")
         }
         defer {
-            if !request.usesCookies { curl_easy_cleanup(handle) }
+            if !request.usesCookies { curl.pointee.easy_cleanup(handle) }
         }
-        return try perform(request, on: handle)
+        return try perform(request, on: handle, curl)
     }
 
-    private func perform(_ request: HTTPRequest, on handle: UnsafeMutableRawPointer) throws -> HTTPResponse {
+    /// The shared cookie handle, reset, for a request with cookies; a new handle otherwise.
+    private func handle(for request: HTTPRequest, _ curl: UnsafePointer<upx_curl_api>) throws -> UnsafeMutableRawPointer? {
+        guard request.usesCookies else { return curl.pointee.easy_init() }
+        if let cookieHandle {
+            curl.pointee.easy_reset(cookieHandle)
+        } else {
+            cookieHandle = curl.pointee.easy_init()
+        }
+        // An empty cookie file name turns on the in-memory cookie engine without reading a
+        // file; curl_easy_reset keeps the cookies already received but turns the engine off.
+        if let cookieHandle { _ = upx_curl_setopt_string(cookieHandle, CURLOPT_COOKIEFILE, "") }
+        return cookieHandle
+    }
+
+    private func perform(
+        _ request: HTTPRequest, on handle: UnsafeMutableRawPointer, _ curl: UnsafePointer<upx_curl_api>
+    ) throws -> HTTPResponse {
         let sink = ResponseSink()
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        defer { curl.pointee.slist_free_all(headerList) }
 
         for header in request.headers {
-            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+            headerList = curl.pointee.slist_append(headerList, "\(header.name): \(header.value)")
         }
         // curl adds "Expect: 100-continue" to larger bodies, which costs a round trip.
-        headerList = curl_slist_append(headerList, "Expect:")
+        headerList = curl.pointee.slist_append(headerList, "Expect:")
 
         var setup: [CURLcode] = [
             upx_curl_setopt_string(handle, CURLOPT_URL, request.url),
@@ -78,7 +91,7 @@ public final class CurlTransport: HTTPTransport {
             throw TransportError(url: request.url, code: failed.rawValue, reason: curlReason(failed))
         }
 
-        let result = curl_easy_perform(handle)
+        let result = curl.pointee.easy_perform(handle)
         guard result == CURLE_OK else {
             throw TransportError(url: request.url, code: result.rawValue, reason: curlReason(result))
         }
@@ -88,7 +101,8 @@ public final class CurlTransport: HTTPTransport {
     }
 
     private func curlReason(_ code: CURLcode) -> String {
-        String(cString: curl_easy_strerror(code))
+        guard let text = curl?.pointee.easy_strerror(code) else { return "libcurl error \(code.rawValue)" }
+        return String(cString: text)
     }
 }
 
