@@ -59,7 +59,7 @@ func runCommand(
         stderr: String(decoding: errData, as: UTF8.self))
 }
 
-/// A minimal environment: PATH with the built tools first, HOME, and a UTF-8 locale.
+/// Returns a minimal environment: PATH with the built tools first, HOME, and a UTF-8 locale.
 func baseEnvironment(home: String = NSTemporaryDirectory()) -> [String: String] {
     [
         "PATH": builtToolsFolder.path + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
@@ -83,7 +83,7 @@ struct MissingProgram: Error, CustomStringConvertible {
     var description: String { "\(name) is not installed; install the Debian package \(package) (apt-get install \(package))" }
 }
 
-/// A fresh empty folder under the temporary folder, readable by every user so that an
+/// Creates an empty folder under the temporary folder, readable by every user so that an
 /// unprivileged test user can work in it.
 func makeTemporaryFolder(_ prefix: String) throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
@@ -92,7 +92,7 @@ func makeTemporaryFolder(_ prefix: String) throws -> URL {
     return folder
 }
 
-/// A profile name no other test uses, so tests can share the user keyring.
+/// Returns a profile name no other test uses, so tests can share the user keyring.
 func uniqueProfile(_ prefix: String = "e2e") -> String {
     "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
 }
