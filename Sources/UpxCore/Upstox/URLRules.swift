@@ -38,7 +38,16 @@ public struct URLParts: Equatable, Sendable {
         if host == "localhost" || host == "::1" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
         guard octets.count == 4, octets[0] == "127" else { return false }
-        return octets.allSatisfy { UInt8($0) != nil }
+        return octets.allSatisfy(Self.isDecimalOctet)
+    }
+
+    /// Whether `text` is 0 to 255 in plain decimal. `UInt8("+1")` would accept a sign, and
+    /// the resolver reads a leading zero as octal, so a host like `127.0.0.09` or `127.+0.0.1`
+    /// is not an address to it but a name it looks up in DNS.
+    private static func isDecimalOctet(_ text: Substring) -> Bool {
+        guard (1...3).contains(text.count), text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        guard text == "0" || !text.hasPrefix("0") else { return false }
+        return UInt8(text) != nil
     }
 
     /// The decoded query parameters, first value of each name.
@@ -111,7 +120,9 @@ public func percentDecoded(_ value: String) -> String {
         } else if byte == UInt8(ascii: "%") {
             // A malformed escape is kept as written.
             let digits = [iterator.next(), iterator.next()].compactMap { $0 }
-            if digits.count == 2, let decoded = UInt8(String(decoding: digits, as: UTF8.self), radix: 16) {
+            // The digit check keeps `UInt8(_:radix:)` from taking a sign, as in `%+1`.
+            if digits.count == 2, digits.allSatisfy(isHexDigit),
+               let decoded = UInt8(String(decoding: digits, as: UTF8.self), radix: 16) {
                 bytes.append(decoded)
             } else {
                 bytes.append(byte)
@@ -122,6 +133,10 @@ public func percentDecoded(_ value: String) -> String {
         }
     }
     return String(decoding: bytes, as: UTF8.self)
+}
+
+private func isHexDigit(_ byte: UInt8) -> Bool {
+    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66)
 }
 
 extension String {
