@@ -87,9 +87,12 @@ public enum URLRules {
         if location.hasPrefix("//") { return baseParts.scheme + ":" + location }
         if location.hasPrefix("/") { return baseParts.origin + location }
 
-        // A relative path replaces the last segment of the base path.
         var path = baseParts.pathAndQuery
-        if let question = path.firstIndex(of: "?") { path = String(path[..<question]) }
+        if let queryStart = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = String(path[..<queryStart]) }
+        // A query alone keeps the base path and replaces only its query (RFC 3986, section 5.2.2).
+        if location.hasPrefix("?") { return baseParts.origin + path + location }
+
+        // A relative path replaces the last segment of the base path.
         let directory = path.lastIndex(of: "/").map { String(path[...$0]) } ?? "/"
         return baseParts.origin + directory + location
     }
