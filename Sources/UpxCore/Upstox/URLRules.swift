@@ -70,7 +70,8 @@ public enum URLRules {
     /// Returns the URL without a trailing `/` when it is https, or http on a loopback host.
     public static func validatedBaseURL(_ url: String, name: String) throws -> String {
         guard let parts = URLParts(url) else {
-            throw UpstoxError.unsafeURL(name: name, url: url, reason: "expected an absolute http:// or https:// URL without credentials")
+            throw UpstoxError.unsafeURL(
+                name: name, url: redactingUserInfo(url), reason: "expected an absolute http:// or https:// URL without credentials")
         }
         guard parts.scheme == "https" || parts.isLoopback else {
             throw UpstoxError.unsafeURL(name: name, url: url, reason: "plain http is allowed only for loopback hosts; use https://")
@@ -78,6 +79,16 @@ public enum URLRules {
         var trimmed = url
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         return trimmed
+    }
+
+    /// Replaces a `user:password@` before the host with `<redacted>@`, so that a message can
+    /// show the URL without the password.
+    static func redactingUserInfo(_ url: String) -> String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
+        let afterScheme = url[schemeEnd.upperBound...]
+        let authorityEnd = afterScheme.firstIndex(where: { "/?#".contains($0) }) ?? afterScheme.endIndex
+        guard let at = afterScheme[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + "<redacted>" + String(url[at...])
     }
 
     /// Resolves a `Location` header against the URL it came from.
