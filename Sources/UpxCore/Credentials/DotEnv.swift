@@ -9,7 +9,8 @@ public struct DotEnvFile: Sendable {
     /// `#` comments on their own line or after an unquoted value, and blank lines.
     public static func parse(_ text: String, path: String) throws -> DotEnvFile {
         var entries: [(name: String, value: String)] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Swift reads "\r\n" as one Character, so splitting on "\n" alone would miss CRLF line ends.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
 
         for (index, rawLine) in lines.enumerated() {
             var line = Substring(rawLine)
