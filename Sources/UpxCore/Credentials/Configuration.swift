@@ -52,7 +52,8 @@ public enum SecureFile {
     /// Reads a file that must be owned by this user and closed to group and others, as ssh
     /// requires of private keys. Returns nil when the file does not exist.
     public static func readSecretFile(at path: String) throws -> [UInt8]? {
-        let descriptor = upx_open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK keeps a FIFO in the file's place from blocking the open; fstat then rejects it.
+        let descriptor = upx_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         if descriptor < 0 {
             if errno == ENOENT { return nil }
             throw CredentialError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
