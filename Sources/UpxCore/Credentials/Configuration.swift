@@ -52,7 +52,7 @@ public enum SecureFile {
     /// Reads a file that must be owned by this user and closed to group and others, as ssh
     /// requires of private keys. Returns nil when the file does not exist.
     public static func readSecretFile(at path: String) throws -> [UInt8]? {
-        // O_NONBLOCK keeps a FIFO in the file's place from blocking the open; fstat then rejects it.
+        // O_NONBLOCK keeps a FIFO in the file's place from blocking the open, so fstat can reject it.
         let descriptor = upx_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         if descriptor < 0 {
             if errno == ENOENT { return nil }
@@ -66,16 +66,17 @@ public enum SecureFile {
             throw CredentialError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
         }
         guard status.st_mode & S_IFMT == S_IFREG else {
-            throw CredentialError.unsafeFile(path: path, reason: "it is not a regular file")
+            throw CredentialError.unusableFile(
+                path: path, reason: "it is not a regular file", remedy: "keep the credentials in a regular file")
         }
         guard status.st_uid == getuid() else {
-            throw CredentialError.unsafeFile(path: path, reason: "it is owned by uid \(status.st_uid), not by you")
+            throw CredentialError.unusableFile(
+                path: path, reason: "it is owned by uid \(status.st_uid), not by you",
+                remedy: "use a copy of your own with mode 0600, or ask root to chown it to you")
         }
         let mode = status.st_mode & 0o777
         guard mode & 0o077 == 0 else {
-            let who = mode & 0o007 != 0 ? "all users" : "its group"
-            throw CredentialError.unsafeFile(
-                path: path, reason: "mode \(String(mode, radix: 8).leftPadded(to: 4)) lets \(who) read it")
+            throw CredentialError.unsafeFile(path: path, reason: "mode \(octalMode(mode)) \(accessDescription(mode))")
         }
         guard let bytes = readAll(descriptor) else {
             throw CredentialError.unreadableFile(path: path, reason: String(cString: strerror(errno)))

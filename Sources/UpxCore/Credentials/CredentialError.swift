@@ -6,7 +6,10 @@ public enum CredentialError: ToolError, Equatable {
     case invalid(name: String, source: String, reason: String)
     case malformedFile(path: String, line: Int, reason: String)
     case unreadableFile(path: String, reason: String)
+    /// A file whose mode lets group or others in, which `upx-perm --fix` closes.
     case unsafeFile(path: String, reason: String)
+    /// A file that upx-perm cannot fix, such as one owned by another user.
+    case unusableFile(path: String, reason: String, remedy: String)
 
     public var exitCode: ExitCode { .badInput }
 
@@ -21,7 +24,9 @@ public enum CredentialError: ToolError, Equatable {
         case .unreadableFile(let path, let reason):
             "cannot read \(path): \(reason)"
         case .unsafeFile(let path, let reason):
-            "cannot use \(path): \(reason) (run: upx-perm --fix \(path))"
+            "cannot use \(path): \(reason) (run: upx-perm --fix \(shellWord(path)))"
+        case .unusableFile(let path, let reason, let remedy):
+            "cannot use \(path): \(reason) (\(remedy))"
         }
     }
 }
