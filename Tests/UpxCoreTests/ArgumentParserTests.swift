@@ -209,8 +209,11 @@ private let sampleTool = ToolInfo(
     }
 }
 
-@Test(arguments: [LoginCommand.info, TOTPCommand.info, JWTCommand.info, PermissionCommand.info])
-func helpTextListsEveryOption(_ info: ToolInfo) {
+private let toolInfos = [LoginCommand.info, TOTPCommand.info, JWTCommand.info, PermissionCommand.info]
+
+@Test(arguments: toolInfos.map(\.name))
+func helpTextListsEveryOption(_ toolName: String) throws {
+    let info = try #require(toolInfos.first { $0.name == toolName })
     let help = info.helpText
     for option in info.options {
         #expect(help.contains("--\(option.long)"), "\(info.name) help lacks --\(option.long)")
