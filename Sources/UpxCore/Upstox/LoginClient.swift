@@ -43,6 +43,9 @@ final class LoginClient {
         for _ in 0..<10 {
             let reply = try send(step, HTTPRequest(method: "GET", url: current, headers: loginHeaders))
             guard reply.isRedirect else {
+                if reply.status == 429 {
+                    throw UpstoxError.tooManyRequests(step: step, retryAfterSeconds: reply.headers["retry-after"].flatMap { Int($0) })
+                }
                 if let json = JSONValue.parse(reply.body), let error = Self.serverError(in: json) {
                     throw UpstoxError.refused(step: step, code: error.code, serverMessage: error.message, httpStatus: reply.status)
                 }
