@@ -650,6 +650,12 @@ private func failingRun(_ route: String, _ reply: HTTPResponse) throws -> any To
     #expect(error.exitCode == .rateLimited)
 }
 
+@Test func replyTooManyRequestsOnDialog() throws {
+    let error = try failingRun(FakeUpstox.dialogRoute, HTTPResponse(status: 429, headers: ["retry-after": "30"]))
+    #expect(error.exitCode == .rateLimited)
+    #expect(error.message == "step 1 (authorization dialog) rate-limited by Upstox (HTTP 429); wait 30 s and try again")
+}
+
 @Test func replyOTPBlocked() throws {
     let error = try failingRun(FakeUpstox.otpGenerateRoute, jsonReply(200, """
         {"success":false,"error":{"code":"1017069","message":"OTP generation blocked. Try after 10 minutes"}}
