@@ -1,0 +1,80 @@
+# Bash completion for upx-totp, upx-login, upx-jwt and upx-perm.
+#
+# Source this file from ~/.bashrc, or install it under each tool's name in
+# bash-completion's completions folder so that its lazy loading finds it
+# (install.sh does that). It uses only bash's own completion builtins, so it
+# works without bash-completion too.
+
+# Fills COMPREPLY with the profiles whose names start with $1. A profile NAME
+# is a file ${XDG_CONFIG_HOME:-$HOME/.config}/upx/NAME.env.
+_upx_profiles() {
+    local file name
+    for file in "${XDG_CONFIG_HOME:-$HOME/.config}"/upx/*.env; do
+        [[ -e $file ]] || continue
+        name=${file##*/}
+        name=${name%.env}
+        [[ $name == "$1"* ]] && COMPREPLY+=("$name")
+    done
+}
+
+# Fills COMPREPLY with the files and folders whose names start with $1.
+_upx_files() {
+    # compopt fails outside a completion, as when a test calls _upx directly.
+    compopt -o filenames 2>/dev/null
+    mapfile -t COMPREPLY < <(compgen -f -- "$1")
+}
+
+# Completes the word at the cursor for one upx tool. Bash passes the command name as $1.
+_upx() {
+    local tool=${1##*/}
+    local current=${COMP_WORDS[COMP_CWORD]}
+    local previous=${COMP_WORDS[COMP_CWORD-1]}
+    COMPREPLY=()
+
+    # Bash splits "--name=value" into "--name", "=" and "value", so look past the "=".
+    if [[ $current == = ]]; then
+        current=""
+    elif [[ $previous == = ]] && ((COMP_CWORD >= 2)); then
+        previous=${COMP_WORDS[COMP_CWORD-2]}
+    fi
+
+    # The word after an option that takes a value is that value, never an option name.
+    case $tool:$previous in
+        upx-totp:-a | upx-totp:--algorithm)
+            mapfile -t COMPREPLY < <(compgen -W "sha1 sha256 sha512" -- "$current")
+            return ;;
+        upx-totp:-d | upx-totp:--digits | upx-totp:-p | upx-totp:--period | upx-totp:--at)
+            return ;;
+        upx-totp:--secret-file)
+            _upx_files "$current"
+            return ;;
+        upx-login:-P | upx-login:--profile)
+            _upx_profiles "$current"
+            return ;;
+    esac
+
+    local options operands_are_files=0
+    case $tool in
+        upx-totp) options="-a --algorithm -d --digits -p --period --at --secret-file" ;;
+        upx-login) options="-e --export -p --print -P --profile -f --force -d --debug -q --quiet" ;;
+        upx-jwt) options="--json" ;;
+        upx-perm) options="--fix" operands_are_files=1 ;;
+        *) return ;;
+    esac
+    options+=" -h --help --version"
+
+    # After "--" every word is an operand.
+    local index options_ended=0
+    for ((index = 1; index < COMP_CWORD; index++)); do
+        [[ ${COMP_WORDS[index]} == -- ]] && options_ended=1
+    done
+
+    # Tools without file operands offer their options even before a "-" is typed.
+    if ((!options_ended)) && [[ $current == -* || $operands_are_files == 0 ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$options" -- "$current")
+    elif ((operands_are_files)); then
+        _upx_files "$current"
+    fi
+}
+
+complete -F _upx upx-totp upx-login upx-jwt upx-perm

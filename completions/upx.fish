@@ -1,0 +1,46 @@
+# Fish completion for upx-totp, upx-login, upx-jwt and upx-perm.
+#
+# Fish loads completions by command name, so install.sh copies this file to
+# upx-totp.fish, upx-login.fish, upx-jwt.fish and upx-perm.fish in
+# PREFIX/share/fish/vendor_completions.d. Loading it again replaces the
+# completions it added before instead of adding them twice.
+#
+# NOTE: once a value starts with "-", as in "upx-totp --digits -", fish 3.6
+# offers option names there. A condition (-n) cannot stop that, because fish
+# also checks it before it completes the option's own values.
+
+function __upx_profiles --description 'Print NAME<tab>profile for each upx/NAME.env in the config folder'
+    set -l folder $XDG_CONFIG_HOME
+    test -n "$folder"; or set folder $HOME/.config
+    for file in $folder/upx/*.env
+        test -f $file; and string replace -r '^.*/(.*)\.env$' '$1\tprofile' -- $file
+    end
+end
+
+for tool in upx-totp upx-login upx-jwt upx-perm
+    complete -c $tool --erase
+    complete -c $tool -s h -l help -d 'Print the help and exit'
+    complete -c $tool -l version -d 'Print the version and exit'
+end
+
+complete -c upx-totp -f
+complete -c upx-totp -s a -l algorithm -x -a 'sha1\t"HMAC-SHA1, the default" sha256\tHMAC-SHA256 sha512\tHMAC-SHA512' -d 'HMAC hash'
+complete -c upx-totp -s d -l digits -x -d 'Number of digits in the code, 6 to 10 (default 6)'
+complete -c upx-totp -s p -l period -x -d 'Length of one time step in seconds (default 30)'
+complete -c upx-totp -l at -x -d 'Compute the code at this Unix time in seconds'
+complete -c upx-totp -l secret-file -r -F -d 'Read the base32 secret from this file'
+complete -c upx-totp -a - -d 'Read the secret from standard input'
+
+complete -c upx-login -f
+complete -c upx-login -s e -l export -d 'Print shell commands that export the token and its expiry'
+complete -c upx-login -s p -l print -d 'Print the bare access token'
+complete -c upx-login -s P -l profile -x -a '(__upx_profiles)' -d 'Account profile, which names the key upx:NAME'
+complete -c upx-login -s f -l force -d 'Log in even when a valid token is cached'
+complete -c upx-login -s d -l debug -d 'Print each request with its timing on stderr'
+complete -c upx-login -s q -l quiet -d 'Print nothing on stderr but errors'
+
+complete -c upx-jwt -f
+complete -c upx-jwt -l json -d 'Print one JSON object instead of text'
+complete -c upx-jwt -a - -d 'Read the token from standard input'
+
+complete -c upx-perm -l fix -d 'Set mode 0600 on each file found and print each change'
