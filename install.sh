@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds upx in release mode, with the Swift standard library linked statically, and
-# installs upx-totp, upx-login, upx-jwt and upx-perm into PREFIX/bin.
+# installs upx-totp, upx-login, upx-jwt and upx-perm into PREFIX/bin and their completions into PREFIX/share.
 #
 # Usage: ./install.sh [--prefix DIR] [--deps-only] [--with-test-deps]
 #   --prefix DIR       install below DIR (default: /usr/local as root, ~/.local otherwise;
@@ -61,6 +61,25 @@ done
 install -d "$prefix/bin"
 install -m 0755 "$binaries"/upx-totp "$binaries"/upx-login "$binaries"/upx-jwt "$binaries"/upx-perm "$prefix/bin/"
 echo "install.sh: installed upx-totp, upx-login, upx-jwt and upx-perm in $prefix/bin" >&2
+
+# bash-completion and fish load a command's completions on first use from a file named after
+# it, so each tool gets a copy. zsh's compinit finds _upx by its #compdef line.
+share=$prefix/share
+install -d "$share/bash-completion/completions" "$share/zsh/site-functions" "$share/fish/vendor_completions.d"
+for tool in upx-totp upx-login upx-jwt upx-perm; do
+    install -m 0644 completions/upx.bash "$share/bash-completion/completions/$tool"
+    install -m 0644 completions/upx.fish "$share/fish/vendor_completions.d/$tool.fish"
+done
+install -m 0644 completions/_upx "$share/zsh/site-functions/_upx"
+echo "install.sh: installed bash, zsh and fish completions in $share" >&2
+if command -v zsh >/dev/null && ! zsh -fc '(( ${fpath[(Ie)$1]} ))' zsh "$share/zsh/site-functions"; then
+    echo "install.sh: for zsh, add 'fpath=($share/zsh/site-functions \$fpath)' to ~/.zshrc before compinit" >&2
+fi
+# fish 3.6 reads vendor_completions.d below ~/.local/share and each XDG_DATA_DIRS folder (/usr/share if unset).
+case ":${XDG_DATA_DIRS:-/usr/share}:$HOME/.local/share:" in
+    *":$share:"*) ;;
+    *) echo "install.sh: for fish, add 'set -p fish_complete_path $share/fish/vendor_completions.d' to config.fish" >&2 ;;
+esac
 case ":$PATH:" in
     *":$prefix/bin:"*) ;;
     *) echo "install.sh: add $prefix/bin to PATH, e.g. export PATH=\"$prefix/bin:\$PATH\"" >&2 ;;
