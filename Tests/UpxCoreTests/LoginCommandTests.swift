@@ -179,13 +179,15 @@ func loginCommandShortLivedCacheLogsIn(_ secondsLeft: Int64) {
     #expect(storedRecord(keyring)?.expiresAt == now + 5_000)
 }
 
-@Test func loginCommandExpiredJWTStoredBriefly() throws {
-    // A JWT already past its exp still gets a positive timeout, the minimum of 1 s.
+@Test func loginCommandExpiredJWTRejected() throws {
+    // A JWT already past its exp is a protocol error (or a wrong clock), not a token to keep.
     let keyring = MemoryKeyring()
     var server = FakeUpstox()
     server.accessToken = makeToken(claims: #"{"exp":\#(now - 10)}"#)
-    _ = runLogin([], keyring: keyring, server: server)
-    #expect(keyring.keys["upx:default"]?.timeoutSeconds == 1)
+    let run = runLogin(["--print"], keyring: keyring, server: server)
+    #expect(run.status == ExitCode.network.rawValue)
+    #expect(run.output.isEmpty)
+    #expect(keyring.keys["upx:default"] == nil)
 }
 
 @Test func loginCommandExportAfterLogin() {

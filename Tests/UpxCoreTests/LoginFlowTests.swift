@@ -67,9 +67,9 @@ enum FakeAccount {
     static let loginPage = "http://127.0.0.1:9003/login-page"
 
     static let mobile = "9123456780"
-    static let pin = "58293710"
+    static let pin = "582937"
     /// `pin` base64-encoded once.
-    static let pinBase64 = "NTgyOTM3MTA="
+    static let pinBase64 = "NTgyOTM3"
     static let totpSecret = "CANARYTOTPSECRETQQQQ"
     static let totpCode = "491827"
     static let clientID = "client-id-4e7a"

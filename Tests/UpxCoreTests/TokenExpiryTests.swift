@@ -78,11 +78,19 @@ private func cutoff(afterUnixSeconds seconds: Double) -> Int64 {
     #expect(cutoff(afterUnixSeconds: -1) == 79_200)
 }
 
-@Test func tokenExpiryPrefersClaimedExpiry() {
-    // A JWT exp of 2026-03-10 12:00 UTC = 1_773_144_000, issued at 02:29 IST (1_773_089_940).
+@Test func tokenExpiryPrefersEarlierClaim() {
+    // A JWT exp 10 minutes after issue comes before the 03:30 IST cut-off, so it wins.
+    let issuedAt = Date(timeIntervalSince1970: 1_773_089_940)
+    let claimed = Date(timeIntervalSince1970: 1_773_089_940 + 600)
+    #expect(TokenExpiry.expiry(claimedExpiry: claimed, issuedAt: issuedAt) == claimed)
+}
+
+@Test func tokenExpiryCapsLaterClaimAtCutoff() {
+    // A JWT exp of 2026-03-10 12:00 UTC = 1_773_144_000, issued at 02:29 IST (1_773_089_940),
+    // is past the 03:30 IST cut-off, when Upstox ends every token.
     let claimed = Date(timeIntervalSince1970: 1_773_144_000)
     let expiry = TokenExpiry.expiry(claimedExpiry: claimed, issuedAt: Date(timeIntervalSince1970: 1_773_089_940))
-    #expect(expiry == claimed)
+    #expect(expiry == Date(timeIntervalSince1970: Double(cutoffMarch10IST)))
 }
 
 @Test func tokenExpiryWithoutClaimUsesCutoff() {

@@ -21,7 +21,13 @@ public struct Configuration {
     }
 
     /// Reads the environment and, when it exists, `.env` in the working directory.
-    public static func load(context: Context) throws -> Configuration {
+    ///
+    /// With `needed`, the file is read only when the environment lacks one of those names, so
+    /// a stray or unsafe `.env` in a shared folder cannot stop a run that needs nothing from it.
+    public static func load(context: Context, needed: [String]? = nil) throws -> Configuration {
+        if let needed, needed.allSatisfy({ !(context.environment[$0] ?? "").isEmpty }) {
+            return Configuration(environment: context.environment, envFile: nil)
+        }
         let path = context.workingDirectory + "/.env"
         return Configuration(environment: context.environment, envFile: try SecureFile.readEnvFile(at: path))
     }
@@ -78,7 +84,11 @@ public enum SecureFile {
         guard mode & 0o077 == 0 else {
             throw CredentialError.unsafeFile(path: path, reason: "mode \(octalMode(mode)) \(accessDescription(mode))")
         }
-        guard let bytes = readAll(descriptor) else {
+        // readAll stops at 64 KiB; a larger file would be cut silently, perhaps inside a value.
+        guard status.st_size <= 65_536 else {
+            throw CredentialError.unreadableFile(path: path, reason: "it is larger than 64 KiB")
+        }
+        guard let bytes = readAll(descriptor, limit: 65_536) else {
             throw CredentialError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
         }
         return bytes

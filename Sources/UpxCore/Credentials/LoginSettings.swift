@@ -4,6 +4,12 @@ import FoundationEssentials
 
 /// The checks and conversions between `Configuration` and `LoginFlow`.
 public enum LoginSettings {
+    /// The credentials every login needs.
+    public static let requiredNames = [
+        "UPSTOX_USERNAME", "UPSTOX_PIN_CODE", "UPSTOX_TOTP_SECRET", "UPSTOX_CLIENT_ID",
+        "UPSTOX_CLIENT_SECRET", "UPSTOX_REDIRECT_URI",
+    ]
+
     /// Reads and checks the six login credentials; a failure names the variable and its source.
     public static func credentials(from configuration: Configuration) throws -> LoginCredentials {
         let mobile = try configuration.required("UPSTOX_USERNAME")
@@ -11,11 +17,16 @@ public enum LoginSettings {
             throw CredentialError.invalid(name: "UPSTOX_USERNAME", source: mobile.source, reason: "expected a 10-digit mobile number")
         }
         let pin = try configuration.required("UPSTOX_PIN_CODE")
-        guard pin.value.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw CredentialError.invalid(name: "UPSTOX_PIN_CODE", source: pin.source, reason: "expected digits only")
+        // Upstox PINs are 6 digits; a PIN of another shape would only spend one of the five attempts.
+        guard pin.value.count == 6, pin.value.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw CredentialError.invalid(name: "UPSTOX_PIN_CODE", source: pin.source, reason: "expected 6 digits")
         }
         let totpSecret = try configuration.required("UPSTOX_TOTP_SECRET")
         let clientID = try configuration.required("UPSTOX_CLIENT_ID")
+        guard clientID.value.count <= 256, clientID.value.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw CredentialError.invalid(
+                name: "UPSTOX_CLIENT_ID", source: clientID.source, reason: "expected the app's API key: printable ASCII without spaces")
+        }
         let clientSecret = try configuration.required("UPSTOX_CLIENT_SECRET")
         let redirectURI = try configuration.required("UPSTOX_REDIRECT_URI")
         guard URLParts(redirectURI.value) != nil else {

@@ -54,7 +54,10 @@ public struct JWT: Equatable, Sendable {
     }
 
     private func date(claim name: String) -> Date? {
-        claims[name].number.map { Date(timeIntervalSince1970: $0) }
+        // Times past year 9999 or before year 0 would overflow the integer seconds that
+        // callers compute. NOTE: such a claim reads as absent instead of as malformed.
+        guard let seconds = claims[name].number, seconds.isFinite, abs(seconds) < 253_402_300_800 else { return nil }
+        return Date(timeIntervalSince1970: seconds)
     }
 
     private static func decodeObject(_ text: Substring, part: JWTPart) throws(JWTError) -> JSONValue {

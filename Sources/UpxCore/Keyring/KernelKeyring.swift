@@ -35,6 +35,17 @@ public struct KernelKeyring: KeyringStore {
         return id
     }
 
+    /// Adds and removes a probe key of the given size in the session keyring, which fails as
+    /// `store` would on a revoked session keyring, blocked system calls or an exhausted quota.
+    public func checkWritable(name: String, payloadSize: Int) throws {
+        let padding = [UInt8](repeating: 0x20, count: payloadSize)
+        let id = padding.withUnsafeBytes { bytes in
+            add_key("user", "\(name):probe", bytes.baseAddress, bytes.count, KEY_SPEC_SESSION_KEYRING)
+        }
+        guard id >= 0 else { throw failure("add", name) }
+        _ = keyctl_invalidate(id)
+    }
+
     public func read(name: String) throws -> [UInt8]? {
         guard let id = try find(name: name) else { return nil }
 

@@ -11,6 +11,14 @@ public protocol KeyringStore {
 
     /// Removes the key named `name`; returns whether there was one.
     func remove(name: String) throws -> Bool
+
+    /// Throws the error that storing a key of about `payloadSize` bytes would throw, so that
+    /// a login does not spend a PIN attempt on a token it cannot keep.
+    func checkWritable(name: String, payloadSize: Int) throws
+}
+
+extension KeyringStore {
+    public func checkWritable(name: String, payloadSize: Int) throws {}
 }
 
 /// A keyring in memory, for unit tests that are not about the kernel keyring.

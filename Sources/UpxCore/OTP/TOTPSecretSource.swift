@@ -37,7 +37,7 @@ enum TOTPSecretSource {
             return LocatedSecret(text: Secret(bytes), name: "TOTP secret", source: path)
         }
 
-        let found = try Configuration.load(context: context).required(variableName)
+        let found = try Configuration.load(context: context, needed: [variableName]).required(variableName)
         return LocatedSecret(text: Secret(found.value), name: variableName, source: found.source)
     }
 }

@@ -65,6 +65,10 @@ public final class CurlTransport: HTTPTransport {
             upx_curl_setopt_string(handle, CURLOPT_URL, request.url),
             upx_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"),
             upx_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0),
+            // A new connection for every request: libcurl silently resends a request whose
+            // reused connection died, and a resent PIN costs one of the five attempts.
+            upx_curl_setopt_long(handle, CURLOPT_FRESH_CONNECT, 1),
+            upx_curl_setopt_long(handle, CURLOPT_FORBID_REUSE, 1),
             upx_curl_setopt_long(handle, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2)),
             upx_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1),
             upx_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2),

@@ -47,7 +47,7 @@ final class LoginClient {
                     throw UpstoxError.tooManyRequests(step: step, retryAfterSeconds: reply.headers["retry-after"].flatMap { Int($0) })
                 }
                 if let json = JSONValue.parse(reply.body), let error = Self.serverError(in: json) {
-                    throw UpstoxError.refused(step: step, code: error.code, serverMessage: error.message, httpStatus: reply.status)
+                    throw Self.failure(step: step, serverError: error, status: reply.status)
                 }
                 guard (200..<300).contains(reply.status) else {
                     throw UpstoxError.badReply(step: step, reason: "HTTP \(reply.status) from the login page")
@@ -97,7 +97,7 @@ final class LoginClient {
         let reply = try send(step, request)
         let json = try Self.json(from: reply, step: step)
         if let error = Self.serverError(in: json) {
-            throw UpstoxError.refused(step: step, code: error.code, serverMessage: error.message, httpStatus: reply.status)
+            throw Self.failure(step: step, serverError: error, status: reply.status)
         }
         try Self.checkStatus(reply, step: step)
         return json
@@ -120,7 +120,7 @@ final class LoginClient {
     static func loginData(from reply: HTTPResponse, step: LoginStep) throws -> JSONValue {
         let json = try json(from: reply, step: step)
         if let error = serverError(in: json) {
-            throw UpstoxError.refused(step: step, code: error.code, serverMessage: error.message, httpStatus: reply.status)
+            throw Self.failure(step: step, serverError: error, status: reply.status)
         }
         try checkStatus(reply, step: step)
         guard json["data"].object != nil else {
@@ -152,6 +152,16 @@ final class LoginClient {
         guard (200..<300).contains(reply.status) else {
             throw UpstoxError.badReply(step: step, reason: "HTTP \(reply.status)")
         }
+    }
+
+    /// The error for a reply that carries a server error code. A 5xx status or a missing
+    /// path is a server or protocol fault whatever code the body has, because Upstox
+    /// reuses codes such as UDAPI100500 for its own failures.
+    static func failure(step: LoginStep, serverError: (code: String, message: String), status: Int) -> UpstoxError {
+        if status >= 500 || ProtocolTable.fallbackStatuses.contains(status) {
+            return .serverFault(step: step, httpStatus: status, code: serverError.code, serverMessage: serverError.message)
+        }
+        return .refused(step: step, code: serverError.code, serverMessage: serverError.message, httpStatus: status)
     }
 
     /// The error code and message of either reply style: the login service's

@@ -55,6 +55,7 @@ public enum LoginCommand {
             return .success
         }
 
+        try context.keyring.checkWritable(name: keyName, payloadSize: 2048)
         let record = try logIn(context, log: log)
         let timeout = UInt32(clamping: max(record.secondsLeft(at: context.clock.now()), 1))
         let keyID = try context.keyring.store(name: keyName, payload: record.encoded(), timeoutSeconds: timeout)
@@ -69,7 +70,7 @@ public enum LoginCommand {
     static func profileName(_ arguments: ParsedArguments, _ context: Context) throws -> String {
         let name = arguments.value("profile") ?? context.environment["UPX_PROFILE"] ?? "default"
         let allowed = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
-        guard !name.isEmpty, name.count <= 64, allowed, !name.hasPrefix(".") else {
+        guard !name.isEmpty, name.count <= 64, allowed, !name.hasPrefix("."), !name.hasPrefix("-") else {
             throw UsageError.invalidValue(
                 option: "--profile", value: name, reason: "use 1 to 64 letters, digits, '.', '_' or '-'")
         }
@@ -85,7 +86,7 @@ public enum LoginCommand {
 
     /// Runs the six steps with the configured credentials and returns the new record.
     static func logIn(_ context: Context, log: @escaping (String) -> Void) throws -> TokenRecord {
-        let configuration = try Configuration.load(context: context)
+        let configuration = try Configuration.load(context: context, needed: LoginSettings.requiredNames)
         let credentials = try LoginSettings.credentials(from: configuration)
         let hosts = try LoginSettings.hosts(from: configuration)
         let countryCode = configuration.value("UPSTOX_COUNTRY_ISD_CODE")?.value ?? ProtocolTable.defaultCountryISDCode
@@ -96,14 +97,31 @@ public enum LoginCommand {
             makeTOTPCode: { try LoginSettings.totpCode(credentials.totpSecret, at: context.clock.now()) },
             log: log)
         let grant = try flow.run()
+        try checkToken(grant.accessToken)
 
         let issuedAt = context.clock.now()
         let expiry = TokenExpiry.expiry(claimedExpiry: LoginSettings.claimedExpiry(of: grant.accessToken), issuedAt: issuedAt)
+        guard expiry > issuedAt else {
+            throw UpstoxError.badReply(
+                step: .tokenExchange, reason: "the new token had already expired; check the system clock (timedatectl)")
+        }
         return TokenRecord(
             accessToken: grant.accessToken, extendedToken: grant.extendedToken,
             userID: grant.userID, userName: grant.userName,
             issuedAt: Int64(issuedAt.timeIntervalSince1970.rounded(.down)),
             expiresAt: Int64(expiry.timeIntervalSince1970.rounded(.down)))
+    }
+
+    /// Rejects a token that is not a compact JWT, so that nothing a server sends can reach a
+    /// shell's eval or a terminal as anything but base64url text.
+    static func checkToken(_ token: String) throws {
+        let allowed = token.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+        guard allowed, token.utf8.count <= 16_384 else {
+            throw UpstoxError.badReply(step: .tokenExchange, reason: "the access token is not a JWT (unexpected characters)")
+        }
     }
 
     /// Prints the token as asked on stdout and a summary on stderr.
@@ -122,8 +140,9 @@ public enum LoginCommand {
 
         let left = formatDuration(record.secondsLeft(at: context.clock.now()))
         let how = reused ? "using the cached token of" : "logged in as"
+        let user = UpstoxError.printable(record.userName), userID = UpstoxError.printable(record.userID)
         context.streams.err(
-            "upx-login: \(how) \(record.userName) (\(record.userID)); key \(keyName) in the user keyring, valid for \(left)\n")
+            "upx-login: \(how) \(user) (\(userID)); key \(keyName) in the user keyring, valid for \(left)\n")
     }
 }
 

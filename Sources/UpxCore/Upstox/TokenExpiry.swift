@@ -18,9 +18,13 @@ public enum TokenExpiry {
         return Date(timeIntervalSince1970: Double(cutoff))
     }
 
-    /// The expiry of a token: its JWT `exp` claim when it has one, else the next cut-off.
+    /// Returns the expiry of a token: its JWT `exp` claim when it has one, else the next
+    /// cut-off. A claim past the next cut-off is capped there, because Upstox ends every
+    /// access token at 03:30 IST whatever the token says.
     public static func expiry(claimedExpiry: Date?, issuedAt: Date) -> Date {
-        claimedExpiry ?? nextCutoff(after: issuedAt)
+        let cutoff = nextCutoff(after: issuedAt)
+        guard let claimedExpiry else { return cutoff }
+        return min(claimedExpiry, cutoff)
     }
 
     private static func floorModulo(_ value: Int64, _ divisor: Int64) -> Int64 {

@@ -4,6 +4,8 @@
 public enum UpstoxError: ToolError {
     /// The server judged a request and refused it with an error code.
     case refused(step: LoginStep, code: String, serverMessage: String, httpStatus: Int)
+    /// A 5xx reply, or a 404 or 405 where the path must exist, with the body's error code.
+    case serverFault(step: LoginStep, httpStatus: Int, code: String, serverMessage: String)
     /// HTTP 429 without a body code.
     case tooManyRequests(step: LoginStep, retryAfterSeconds: Int?)
     /// A reply upx cannot use: wrong status, not JSON, empty, cut short, or missing a field.
@@ -18,8 +20,9 @@ public enum UpstoxError: ToolError {
     public var exitCode: ExitCode {
         switch self {
         case .refused(_, let code, let serverMessage, _):
-            if let known = ErrorCodes.lookup(code) { return known.exitCode }
-            return serverMessage.lowercased().contains("locked") ? .rateLimited : .authenticationRefused
+            if Self.saysLocked(serverMessage) { return .rateLimited }
+            return ErrorCodes.lookup(code)?.exitCode ?? .authenticationRefused
+        case .serverFault: return .network
         case .tooManyRequests: return .rateLimited
         case .badReply, .network, .noRevision: return .network
         case .unsafeURL: return .badInput
@@ -28,6 +31,11 @@ public enum UpstoxError: ToolError {
 
     public var message: String {
         switch self {
+        case .refused(let step, let code, let serverMessage, _) where Self.saysLocked(serverMessage):
+            return "\(step.label) refused by Upstox: the account is locked (\(code): \(Self.printable(serverMessage))); "
+                + "unlock it in the Upstox app or web login before running upx-login again"
+        case .serverFault(let step, let status, let code, let serverMessage):
+            return "\(step.label) failed: Upstox answered HTTP \(status) (\(code): \(Self.printable(serverMessage))); try again later"
         case .refused(let step, let code, let serverMessage, _):
             let shown = Self.printable(serverMessage)
             guard let known = ErrorCodes.lookup(code) else {
@@ -46,6 +54,12 @@ public enum UpstoxError: ToolError {
         case .unsafeURL(let name, let url, let reason):
             return "invalid \(name) '\(url)': \(reason)"
         }
+    }
+
+    /// Whether a refusal says the account is locked, which no retry can fix.
+    static func saysLocked(_ serverMessage: String) -> Bool {
+        // The whole word: "OTP generation blocked" is a wait, not a lock.
+        serverMessage.lowercased().split(whereSeparator: { !$0.isLetter }).contains("locked")
     }
 
     /// A server's message cut to one line of printable text, at most 200 characters.
