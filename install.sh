@@ -21,7 +21,7 @@ while [[ $# -gt 0 ]]; do
         --prefix=*) prefix=${1#--prefix=}; shift ;;
         --deps-only) deps_only=1; shift ;;
         --with-test-deps) packages+=("${test_packages[@]}"); shift ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown option '$1' (see ./install.sh --help)" >&2; exit 2 ;;
     esac
 done
@@ -52,7 +52,11 @@ fi
 
 cd "$(dirname "$0")"
 echo "install.sh: building in release mode" >&2
-swift build -c release --static-swift-stdlib 2>&1 | grep -E 'error|warning: unre|Compiling|Build complete' >&2 || true
+if ! swift build -c release --static-swift-stdlib >"${TMPDIR:-/tmp}/upx-build.log" 2>&1; then
+    grep -E 'error' "${TMPDIR:-/tmp}/upx-build.log" >&2 || cat "${TMPDIR:-/tmp}/upx-build.log" >&2
+    echo "install.sh: build failed; the full log is ${TMPDIR:-/tmp}/upx-build.log" >&2
+    exit 1
+fi
 binaries=$(swift build -c release --static-swift-stdlib --show-bin-path)
 for tool in upx-totp upx-login upx-jwt upx-perm; do
     [[ -x $binaries/$tool ]] || { echo "install.sh: build failed: $tool is missing" >&2; exit 1; }

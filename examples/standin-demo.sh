@@ -7,6 +7,9 @@
 # profile "demo", so a real token under the default profile is left alone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+# Use the tools install.sh just installed, even when its folder is not on PATH yet.
+if [[ $(id -u) -eq 0 ]]; then prefix=${PREFIX:-/usr/local}; else prefix=${PREFIX:-$HOME/.local}; fi
+export PATH="$prefix/bin:$PATH"
 for tool in upx-login upx-jwt keyctl python3; do
     command -v "$tool" >/dev/null || { echo "standin-demo: $tool not found on PATH; run ./install.sh first" >&2; exit 1; }
 done

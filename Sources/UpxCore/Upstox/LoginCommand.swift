@@ -14,7 +14,7 @@ public enum LoginCommand {
             A token cached in the keyring with more than 5 minutes left is used without any request.
             Typical use: eval "$(upx-login --export)"
             """,
-        usage: ["[--export | --print] [--profile NAME] [--force] [--debug]"],
+        usage: ["[--export | --print] [--profile NAME] [--force] [--debug] [--quiet]"],
         options: [
             OptionSpec("export", short: "e", help: "print shell commands that export the token and its expiry"),
             OptionSpec("print", short: "p", help: "print the bare access token"),
@@ -32,6 +32,10 @@ public enum LoginCommand {
               UPSTOX_CLIENT_SECRET   app client secret
               UPSTOX_REDIRECT_URI    app redirect URI
               UPSTOX_API_BASE_URL, UPSTOX_SERVICE_BASE_URL   hosts (plain http only on loopback)
+              UPSTOX_COUNTRY_ISD_CODE  dialling code sent by the 2026 login (default +91)
+              UPSTOX_DEBUG=1         same as --debug
+              UPX_PROFILE            same as --profile
+            ./.env is read only when the environment lacks one of the six credentials.
 
             The token is kept as key upx:PROFILE in the user keyring (keyctl show @u), readable by
             your processes only, and expires with the token at 03:30 IST.
