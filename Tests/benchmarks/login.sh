@@ -77,4 +77,4 @@ hyperfine --warmup 2 --runs 20 --export-json "$work/login.json" \
     -n "upstox-totp 1.0.8" "$venv/bin/python $work/reference_login.py"
 ratio "$work/login.json"
 
-keyctl invalidate "$key"
+keyctl invalidate "$(keyctl search @u user upx:bench)"
