@@ -5,6 +5,8 @@ with SIGTERM. Requests go through urllib with an http.cookiejar jar and no proxy
 """
 
 import base64
+import hashlib
+import hmac
 import http.client
 import json
 import random
@@ -23,8 +25,11 @@ from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, ProxyHandler, Request, build_opener
 
-import upstox_standin
-from upstox_standin import IST, INTERNAL_REDIRECT_URI, token_expiry, totp_code
+from standin.faults import parse_failure_rule
+from standin.routes import INTERNAL_REDIRECT_URI
+from standin.settings import parse_loopback_host
+from standin.tokens import IST, SIGNING_KEY, base64url, encode_jwt, token_expiry
+from standin.totp import totp_code, verify_totp
 
 STANDIN = Path(__file__).with_name("upstox_standin.py")
 START_TIMEOUT_SECONDS = 10
@@ -266,14 +271,14 @@ class TotpTests(unittest.TestCase):
         for offset in (-1, 0, 1):
             with self.subTest(offset=offset):
                 code = totp_code(self.RFC_SECRET, now + offset * 30)
-                self.assertTrue(upstox_standin.verify_totp(self.RFC_SECRET, code, now))
+                self.assertTrue(verify_totp(self.RFC_SECRET, code, now))
 
     def test_window_rejects_two_steps_away(self):
         now = 1_700_000_000
         for offset in (-2, 2):
             with self.subTest(offset=offset):
                 code = totp_code(self.RFC_SECRET, now + offset * 30)
-                self.assertFalse(upstox_standin.verify_totp(self.RFC_SECRET, code, now))
+                self.assertFalse(verify_totp(self.RFC_SECRET, code, now))
 
     def test_secret_case_and_spaces_ignored(self):
         spaced = " ".join(self.RFC_SECRET[i:i + 4] for i in range(0, 32, 4)).lower()
@@ -299,11 +304,10 @@ class TokenExpiryTests(unittest.TestCase):
         self.assertEqual((expiry.hour, expiry.minute), (22, 0))
 
     def test_jwt_signature(self):
-        token = upstox_standin.encode_jwt({"sub": "X"})
+        token = encode_jwt({"sub": "X"})
         header, payload, signature = token.split(".")
-        expected = upstox_standin.hmac.new(upstox_standin.SIGNING_KEY, f"{header}.{payload}".encode(),
-                                           upstox_standin.hashlib.sha256).digest()
-        self.assertEqual(signature, upstox_standin.base64url(expected))
+        expected = hmac.new(SIGNING_KEY, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+        self.assertEqual(signature, base64url(expected))
         self.assertEqual(jwt_claims(token), {"sub": "X"})
 
 
@@ -322,9 +326,9 @@ class CommandLineTests(unittest.TestCase):
                 self.assertIn("loopback", result.stderr)
 
     def test_loopback_hosts_accepted(self):
-        self.assertEqual(upstox_standin.parse_loopback_host("localhost"), "127.0.0.1")
-        self.assertEqual(upstox_standin.parse_loopback_host("127.8.9.10"), "127.8.9.10")
-        self.assertEqual(upstox_standin.parse_loopback_host("::1"), "::1")
+        self.assertEqual(parse_loopback_host("localhost"), "127.0.0.1")
+        self.assertEqual(parse_loopback_host("127.8.9.10"), "127.8.9.10")
+        self.assertEqual(parse_loopback_host("::1"), "::1")
 
     def test_invalid_options_rejected(self):
         for arguments in (("--revisions", "2024"), ("--fail", "token"), ("--fail", "tokens:http500"),
@@ -337,9 +341,9 @@ class CommandLineTests(unittest.TestCase):
                 self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
 
     def test_failure_rule_parsing(self):
-        rule = upstox_standin.parse_failure_rule("twofa:slow=1.5:2")
+        rule = parse_failure_rule("twofa:slow=1.5:2")
         self.assertEqual((rule.step, rule.kind, rule.delay, rule.remaining), ("twofa", "slow", 1.5, 2))
-        rule = upstox_standin.parse_failure_rule("token:reset")
+        rule = parse_failure_rule("token:reset")
         self.assertEqual((rule.step, rule.kind, rule.remaining), ("token", "reset", None))
 
     def test_defaults_run_alone(self):
