@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
 
+    # NOTE: a signal that lands while stop.wait() holds the Event's internal lock makes
+    # stop.set() block forever, so SIGTERM or SIGINT rarely leaves the process running.
+    # Blocking both signals and waiting in signal.sigwait would avoid that lock.
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda number, frame: stop.set())
