@@ -26,18 +26,15 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
 
-    # NOTE: a signal that lands while stop.wait() holds the Event's internal lock makes
-    # stop.set() block forever, so SIGTERM or SIGINT rarely leaves the process running.
-    # Blocking both signals and waiting in signal.sigwait would avoid that lock.
-    stop = threading.Event()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signal_number, lambda number, frame: stop.set())
+    # The signals stay blocked and the main thread takes them with sigwait, so no handler
+    # runs inside a lock the main thread holds. The server thread inherits the mask.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     print(server.base_url, flush=True)
     log.info("listening on %s, revisions %s", server.base_url, ",".join(sorted(settings.revisions)))
-    while not stop.wait(0.1):
-        pass
+    signal.sigwait(stop_signals)
 
     server.shutdown()
     server.server_close()
