@@ -125,3 +125,56 @@ struct LoginEndToEndTests {
         #expect(try standIn.requestCount("twofa_v3") == (onlyOlder ? 1 : 0))
     }
 }
+
+@Suite("upx-login concurrency")
+struct LoginConcurrencyTests {
+    @Test("concurrent runs make one login")
+    func concurrentRunsMakeOneLogin() throws {
+        let keyctl = try Keyctl()
+        let bash = try requireProgram("bash", package: "bash")
+        let standIn = try StandIn()
+        let profile = uniqueProfile()
+        defer { try? keyctl.remove("upx:\(profile)") }
+        let runtime = try makeTemporaryFolder("upx-e2e-runtime")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: runtime.path)
+
+        // Twenty runs start together; each writes its token to a file of its own.
+        let script = """
+            for i in $(seq 1 20); do
+                upx-login --print --quiet --profile \(profile) >"\(runtime.path)/token-$i" 2>>"\(runtime.path)/errors" &
+            done
+            wait
+            cat "\(runtime.path)"/token-*
+            """
+        var environment = standIn.loginEnvironment()
+        environment["XDG_RUNTIME_DIR"] = runtime.path
+        let result = try runCommand(bash, ["-c", script], environment: environment)
+        #expect(result.status == 0)
+
+        let tokens = result.stdout.split(separator: "\n").map(String.init)
+        let errors = (try? String(contentsOfFile: runtime.path + "/errors", encoding: .utf8)) ?? ""
+        #expect(errors.isEmpty, "stderr of the runs: \(errors)")
+        #expect(tokens.count == 20)
+        #expect(Set(tokens).count == 1)
+        #expect(try standIn.requestCount("token") == 1)
+        #expect(try standIn.issuedTokens() == Array(Set(tokens)))
+    }
+
+    @Test("lock folder of another user rejected")
+    func lockFolderOfAnotherUserRejected() throws {
+        let standIn = try StandIn()
+        let runtime = try makeTemporaryFolder("upx-e2e-runtime")
+        // A folder anyone can enter could hold a lock file that blocks every login.
+        try FileManager.default.createDirectory(atPath: runtime.path + "/upx", withIntermediateDirectories: false)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: runtime.path + "/upx")
+        var environment = standIn.loginEnvironment()
+        environment["XDG_RUNTIME_DIR"] = runtime.path
+        let login = builtToolsFolder.appendingPathComponent("upx-login").path
+
+        let result = try runCommand(login, ["--print", "--profile", uniqueProfile()], environment: environment)
+        #expect(result.status == 3)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("other users can enter it"))
+        #expect(try standIn.totalRequests() == 0)
+    }
+}

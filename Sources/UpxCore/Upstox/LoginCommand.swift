@@ -59,6 +59,15 @@ public enum LoginCommand {
             return .success
         }
 
+        // Concurrent runs wait here for the first one, then find its token in the cache.
+        let lock = try LoginLock(profile: profile, environment: context.environment)
+        defer { withExtendedLifetime(lock) {} }
+        if !arguments.has("force"), let cached = try cachedRecord(keyName, context) {
+            log("using the token another upx-login stored while this one waited")
+            write(cached, keyName: keyName, reused: true, arguments, context)
+            return .success
+        }
+
         try context.keyring.checkWritable(name: keyName, payloadSize: 2048)
         let record = try logIn(context, log: log)
         let timeout = UInt32(clamping: max(record.secondsLeft(at: context.clock.now()), 1))
