@@ -178,3 +178,20 @@ struct LoginConcurrencyTests {
         #expect(try standIn.totalRequests() == 0)
     }
 }
+
+@Suite("upx-login output failures")
+struct LoginOutputFailureTests {
+    @Test("token lost to full disk fails")
+    func tokenLostToFullDiskFails() throws {
+        let keyctl = try Keyctl()
+        let bash = try requireProgram("bash", package: "bash")
+        let standIn = try StandIn()
+        let profile = uniqueProfile()
+        defer { try? keyctl.remove("upx:\(profile)") }
+
+        let result = try runCommand(
+            bash, ["-c", "upx-login --print --profile \(profile) >/dev/full"], environment: standIn.loginEnvironment())
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("upx-login: cannot write to standard output: No space left on device"))
+    }
+}

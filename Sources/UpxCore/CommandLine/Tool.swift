@@ -1,5 +1,7 @@
 // What each tool declares about itself, and the runner that turns it into help, version and exit codes.
 
+import Glibc
+
 /// The version all four tools print.
 public let upxVersion = "0.1.0"
 
@@ -57,6 +59,20 @@ public struct ToolInfo: Sendable {
 public enum ToolRunner {
     /// Parses `arguments`, handles --help and --version, runs `body`, and returns the exit status.
     public static func run(
+        _ info: ToolInfo, arguments: [String], context: Context,
+        body: (ParsedArguments, Context) throws -> ExitCode
+    ) -> Int32 {
+        let status = runReportingErrors(info, arguments: arguments, context: context, body: body)
+
+        // A result that never reached stdout (a full disk, a closed pipe) must not look like success.
+        if status == ExitCode.success.rawValue, let errorNumber = context.streams.outputError() {
+            context.streams.err("\(info.name): cannot write to standard output: \(String(cString: strerror(errorNumber)))\n")
+            return ExitCode.badInput.rawValue
+        }
+        return status
+    }
+
+    private static func runReportingErrors(
         _ info: ToolInfo, arguments: [String], context: Context,
         body: (ParsedArguments, Context) throws -> ExitCode
     ) -> Int32 {

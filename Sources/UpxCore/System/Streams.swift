@@ -11,11 +11,15 @@ public final class Streams {
     public let outputIsTerminal: Bool
     public let errorIsTerminal: Bool
     public let inputIsTerminal: Bool
+    /// The errno of the first failed write to standard output, if any, so that a tool whose
+    /// result was lost (a full disk, a closed pipe) does not exit 0.
+    public let outputError: () -> Int32?
 
     public init(
         out: @escaping (String) -> Void, err: @escaping (String) -> Void,
         readInput: @escaping () -> [UInt8]?,
-        outputIsTerminal: Bool = false, errorIsTerminal: Bool = false, inputIsTerminal: Bool = false
+        outputIsTerminal: Bool = false, errorIsTerminal: Bool = false, inputIsTerminal: Bool = false,
+        outputError: @escaping () -> Int32? = { nil }
     ) {
         self.out = out
         self.err = err
@@ -23,29 +27,43 @@ public final class Streams {
         self.outputIsTerminal = outputIsTerminal
         self.errorIsTerminal = errorIsTerminal
         self.inputIsTerminal = inputIsTerminal
+        self.outputError = outputError
     }
 
-    /// The process's own file descriptors 0, 1 and 2, written unbuffered.
+    /// Returns streams on the process's own file descriptors 0, 1 and 2, written unbuffered.
     public static func standard() -> Streams {
-        Streams(
-            out: { writeAll(STDOUT_FILENO, $0) },
+        let failure = WriteFailure()
+        return Streams(
+            out: { text in
+                if failure.errorNumber == nil { failure.errorNumber = writeAll(STDOUT_FILENO, text) }
+            },
             err: { writeAll(STDERR_FILENO, $0) },
             readInput: { readAll(STDIN_FILENO) },
             outputIsTerminal: isatty(STDOUT_FILENO) == 1,
             errorIsTerminal: isatty(STDERR_FILENO) == 1,
-            inputIsTerminal: isatty(STDIN_FILENO) == 1
+            inputIsTerminal: isatty(STDIN_FILENO) == 1,
+            outputError: { failure.errorNumber }
         )
     }
 }
 
-/// Writes a whole string to a descriptor, retrying short writes and EINTR.
-public func writeAll(_ descriptor: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
-    writeAll(descriptor, &bytes)
+/// The first errno of a stream's failed writes.
+private final class WriteFailure {
+    var errorNumber: Int32?
 }
 
-/// Writes a whole byte buffer to a descriptor, retrying short writes and EINTR.
-public func writeAll(_ descriptor: Int32, _ bytes: inout [UInt8]) {
+/// Writes a whole string to a descriptor, retrying short writes and EINTR; returns the
+/// errno of a failed write, or nil.
+@discardableResult
+public func writeAll(_ descriptor: Int32, _ text: String) -> Int32? {
+    var bytes = Array(text.utf8)
+    return writeAll(descriptor, &bytes)
+}
+
+/// Writes a whole byte buffer to a descriptor, retrying short writes and EINTR; returns the
+/// errno of a failed write, or nil.
+@discardableResult
+public func writeAll(_ descriptor: Int32, _ bytes: inout [UInt8]) -> Int32? {
     var offset = 0
     while offset < bytes.count {
         let written = bytes.withUnsafeBytes { buffer in
@@ -53,10 +71,11 @@ public func writeAll(_ descriptor: Int32, _ bytes: inout [UInt8]) {
         }
         if written < 0 {
             if errno == EINTR { continue }
-            return
+            return errno
         }
         offset += written
     }
+    return nil
 }
 
 /// Reads a descriptor to its end, at most `limit` bytes; nil on a read error.
