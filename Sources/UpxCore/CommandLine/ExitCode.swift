@@ -20,7 +20,7 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
         case .success: "success"
         case .negative: "negative answer: expired, mismatch, findings, nothing cached"
         case .usage: "usage error: unknown option, missing or extra argument"
-        case .badInput: "bad input or configuration: malformed secret, token, URI or file, missing credential"
+        case .badInput: "bad input or configuration: malformed secret, token, URI or file, missing credential, unwritable output"
         case .authenticationRefused: "authentication refused by Upstox"
         case .network: "network or protocol error"
         case .keyring: "kernel keyring error"
