@@ -11,7 +11,7 @@ struct Keyctl {
         path = try requireProgram("keyctl", package: "keyutils")
     }
 
-    /// The id of key `name` in the user keyring, or nil when there is none.
+    /// Returns the id of key `name` in the user keyring, or nil when there is none.
     func search(_ name: String, as user: TestUser? = nil) throws -> String? {
         let result = try run(["search", "@u", "user", name], as: user)
         return result.status == 0 ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
@@ -37,7 +37,7 @@ struct Keyctl {
     }
 }
 
-/// The timeout column of /proc/keys for a key, such as `6h` or `59m`; `perm` means none.
+/// Returns the timeout column of /proc/keys for a key, such as `6h` or `59m`; `perm` means none.
 func procKeysTimeout(of id: String, as user: TestUser? = nil) throws -> String? {
     let hexID = String(UInt32(id)!, radix: 16).leftPadded(8)
     let result: CommandResult

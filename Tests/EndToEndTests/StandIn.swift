@@ -59,7 +59,7 @@ final class StandIn {
         process.waitUntilExit()
     }
 
-    /// The environment upx-login needs to log in here.
+    /// Returns the environment upx-login needs to log in here.
     func loginEnvironment(home: String = NSTemporaryDirectory()) -> [String: String] {
         var environment = baseEnvironment(home: home)
         environment["UPSTOX_USERNAME"] = TestAccount.mobile
@@ -73,7 +73,7 @@ final class StandIn {
         return environment
     }
 
-    /// The stand-in's request counts and issued tokens.
+    /// Fetches the stand-in's request counts and issued tokens.
     func stats() throws -> [String: Any] {
         // libcurl through UpxCore, because Foundation's URL loading blocks inside Swift Testing here.
         let reply = try CurlTransport().send(HTTPRequest(method: "GET", url: baseURL + "/standin/stats"))

@@ -1,4 +1,4 @@
-// What each tool declares about itself, and the runner that turns it into help, version and exit codes.
+// Each tool's declaration of itself, and the runner that turns it into help, version and exit codes.
 
 import Glibc
 

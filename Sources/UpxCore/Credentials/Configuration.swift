@@ -32,7 +32,7 @@ public struct Configuration {
         return Configuration(environment: context.environment, envFile: try SecureFile.readEnvFile(at: path))
     }
 
-    /// The value from the environment if set there, else from the env file.
+    /// Returns the value from the environment if set there, else from the env file.
     public func value(_ name: String) -> ConfigValue? {
         if let value = environment[name] { return ConfigValue(value: value, source: "the environment") }
         if let file = envFile, let value = file.value(name) { return ConfigValue(value: value, source: file.path) }

@@ -46,7 +46,7 @@ public enum LoginSettings {
             clientID: clientID.value, clientSecret: Secret(clientSecret.value), redirectURI: redirectURI.value)
     }
 
-    /// The api and service base URLs, from the configuration or Upstox's defaults.
+    /// Returns the api and service base URLs, from the configuration or Upstox's defaults.
     public static func hosts(from configuration: Configuration) throws -> UpstoxHosts {
         try UpstoxHosts(
             api: configuration.value("UPSTOX_API_BASE_URL")?.value ?? ProtocolTable.defaultAPIBaseURL,
@@ -55,13 +55,13 @@ public enum LoginSettings {
 }
 
 extension LoginSettings {
-    /// The current Upstox TOTP code (SHA-1, 6 digits, 30 s) for a base32 secret.
+    /// Computes the Upstox TOTP code (SHA-1, 6 digits, 30 s) for a base32 secret at `date`.
     public static func totpCode(_ base32Secret: Secret, at date: Date) throws -> String {
         let key = try Base32.decode(base32Secret)
         return try TOTP().code(key: key, at: date)
     }
 
-    /// The `exp` claim of a JWT access token; nil when the token is not a JWT or has none.
+    /// Returns the `exp` claim of a JWT access token, or nil when the token is not a JWT or has none.
     public static func claimedExpiry(of token: String) -> Date? {
         try? JWT(decoding: token).expiry
     }

@@ -46,7 +46,7 @@ public struct Context {
         self.workingDirectory = workingDirectory
     }
 
-    /// The real process environment, clock, streams, kernel keyring and libcurl.
+    /// Returns the real process environment, clock, streams, kernel keyring and libcurl.
     public static func live() -> Context {
         Context(
             environment: processEnvironment(),
@@ -65,7 +65,7 @@ public struct Context {
     }
 }
 
-/// The environment of this process, read from `environ`.
+/// Reads the environment of this process from `environ`.
 public func processEnvironment() -> [String: String] {
     var result: [String: String] = [:]
     var entry = environ
@@ -79,7 +79,7 @@ public func processEnvironment() -> [String: String] {
     return result
 }
 
-/// The current working directory, or "." when it cannot be read.
+/// Returns the current working directory, or "." when it cannot be read.
 public func currentDirectory() -> String {
     guard let pointer = getcwd(nil, 0) else { return "." }
     defer { free(pointer) }

@@ -28,9 +28,9 @@ public final class LoginLock {
         close(descriptor)
     }
 
-    /// `$XDG_RUNTIME_DIR/upx`, or `/tmp/upx-UID` when that is unset; created with mode 0700
-    /// and checked to be a real folder of this user that nobody else can enter, because a
-    /// folder another user controls could hold a lock file that blocks every login.
+    /// Creates `$XDG_RUNTIME_DIR/upx`, or `/tmp/upx-UID` when that is unset, with mode 0700.
+    /// It must be a real folder of this user that no other user can enter, because a folder
+    /// another user controls could contain a lock file that blocks every login.
     static func privateFolder(_ environment: [String: String]) throws -> String {
         let base = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
         let folder = base.map { "\($0)/upx" } ?? "/tmp/upx-\(getuid())"

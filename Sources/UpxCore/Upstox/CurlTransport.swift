@@ -33,7 +33,7 @@ public final class CurlTransport: HTTPTransport {
         return try perform(request, on: handle, curl)
     }
 
-    /// The shared cookie handle, reset, for a request with cookies; a new handle otherwise.
+    /// Returns the shared cookie handle, reset, for a request with cookies, else a new handle.
     private func handle(for request: HTTPRequest, _ curl: UnsafePointer<upx_curl_api>) throws -> UnsafeMutableRawPointer? {
         guard request.usesCookies else { return curl.pointee.easy_init() }
         if let cookieHandle {
@@ -42,7 +42,7 @@ public final class CurlTransport: HTTPTransport {
             cookieHandle = curl.pointee.easy_init()
         }
         // An empty cookie file name turns on the in-memory cookie engine without reading a
-        // file; curl_easy_reset keeps the cookies already received but turns the engine off.
+        // file. curl_easy_reset keeps the cookies already received but turns the engine off.
         if let cookieHandle { _ = upx_curl_setopt_string(cookieHandle, CURLOPT_COOKIEFILE, "") }
         return cookieHandle
     }
@@ -151,7 +151,7 @@ private let headerCallback: upx_curl_write_callback = { data, size, count, conte
 }
 
 extension StringProtocol {
-    /// The string without the given Unicode scalars at either end; scalars, not Characters,
+    /// Removes the given Unicode scalars from both ends. It compares scalars, not Characters,
     /// because "\r\n" is one Character and would not match "\n".
     func trimmingCharacters(in characters: String) -> String {
         let set = Set(characters.unicodeScalars)

@@ -154,7 +154,7 @@ final class LoginClient {
         }
     }
 
-    /// The error for a reply that carries a server error code. A 5xx status or a missing
+    /// Builds the error for a reply that carries a server error code. A 5xx status or a missing
     /// path is a server or protocol fault whatever code the body has, because Upstox
     /// reuses codes such as UDAPI100500 for its own failures.
     static func failure(step: LoginStep, serverError: (code: String, message: String), status: Int) -> UpstoxError {
@@ -164,7 +164,7 @@ final class LoginClient {
         return .refused(step: step, code: serverError.code, serverMessage: serverError.message, httpStatus: status)
     }
 
-    /// The error code and message of either reply style: the login service's
+    /// Extracts the error code and message of either reply style: the login service's
     /// `{"success": false, "error": {...}}` or the api host's `{"errors": [{...}]}`.
     static func serverError(in json: JSONValue) -> (code: String, message: String)? {
         let loginError = json["error"]

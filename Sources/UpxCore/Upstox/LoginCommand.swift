@@ -78,7 +78,7 @@ public enum LoginCommand {
         return .success
     }
 
-    /// The profile from --profile or UPX_PROFILE; letters, digits, `.`, `_` and `-` only,
+    /// Returns the profile from --profile or UPX_PROFILE; letters, digits, `.`, `_` and `-` only,
     /// because it becomes part of a key name and of file names.
     static func profileName(_ arguments: ParsedArguments, _ context: Context) throws -> String {
         let name = arguments.value("profile") ?? context.environment["UPX_PROFILE"] ?? "default"
@@ -90,7 +90,7 @@ public enum LoginCommand {
         return name
     }
 
-    /// The cached record when it is valid for more than the minimum; nil otherwise.
+    /// Returns the cached record when it is valid for more than the minimum, else nil.
     static func cachedRecord(_ keyName: String, _ context: Context) throws -> TokenRecord? {
         guard let payload = try context.keyring.read(name: keyName),
               let record = TokenRecord.decode(payload) else { return nil }

@@ -8,7 +8,7 @@ public enum TokenExpiry {
     static let cutoffSecondsIntoUTCDay: Int64 = 22 * 3600
     static let secondsPerDay: Int64 = 86_400
 
-    /// The first 03:30 IST strictly after `issuedAt`: a token issued at 02:30 IST expires
+    /// Returns the first 03:30 IST strictly after `issuedAt`: a token issued at 02:30 IST expires
     /// at 03:30 that morning, one issued at 03:30 or later the next morning.
     public static func nextCutoff(after issuedAt: Date) -> Date {
         let seconds = Int64(issuedAt.timeIntervalSince1970.rounded(.down))
@@ -20,7 +20,7 @@ public enum TokenExpiry {
 
     /// Returns the expiry of a token: its JWT `exp` claim when it has one, else the next
     /// cut-off. A claim past the next cut-off is capped there, because Upstox ends every
-    /// access token at 03:30 IST whatever the token says.
+    /// access token at 03:30 IST whatever the token claims.
     public static func expiry(claimedExpiry: Date?, issuedAt: Date) -> Date {
         let cutoff = nextCutoff(after: issuedAt)
         guard let claimedExpiry else { return cutoff }

@@ -56,13 +56,13 @@ public enum UpstoxError: ToolError {
         }
     }
 
-    /// Whether a refusal says the account is locked, which no retry can fix.
+    /// Returns whether a refusal reports a locked account, which no retry can fix.
     static func saysLocked(_ serverMessage: String) -> Bool {
         // The whole word: "OTP generation blocked" is a wait, not a lock.
         serverMessage.lowercased().split(whereSeparator: { !$0.isLetter }).contains("locked")
     }
 
-    /// A server's message cut to one line of printable text, at most 200 characters.
+    /// Cuts a server's message to one line of printable text, at most 200 characters.
     static func printable(_ text: String) -> String {
         let line = String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
         return line.count > 200 ? String(line.prefix(200)) + "..." : line
