@@ -522,9 +522,22 @@ func loginFlowUnsafeRedirectRejected(_ location: String) {
     ])
     let run = runFlow(server)
 
+    // The server sent the bad redirect, so it is a protocol error, not a configuration one.
     #expect(run.transport.requests.count == 1)
-    #expect(run.toolError?.exitCode == .badInput)
+    #expect(run.toolError?.exitCode == .network)
+    #expect(run.toolError?.message.contains("redirected to http://login.evil.example/?user_id=X") == true)
     #expect(run.toolError?.message.contains("plain http is allowed only for loopback hosts") == true)
+}
+
+@Test func loginFlowRedirectKeepsTrailingSlash() {
+    var server = FakeUpstox()
+    server.overrides[FakeUpstox.dialogRoute] = HTTPResponse(status: 302, headers: [
+        "location": "/login/?user_id=\(FakeAccount.userID)&next=/",
+    ])
+    let run = runFlow(server)
+
+    #expect(run.transport.requests.count > 1)
+    #expect(run.transport.requests.dropFirst().first?.url.hasSuffix("&next=/") == true)
 }
 
 @Test func loginFlowRedirectWithoutLocation() {

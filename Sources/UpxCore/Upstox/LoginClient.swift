@@ -57,7 +57,12 @@ final class LoginClient {
             guard let location = reply.headers["location"], let next = URLRules.resolve(location, against: current) else {
                 throw UpstoxError.badReply(step: step, reason: "HTTP \(reply.status) redirect without a usable Location")
             }
-            current = try URLRules.validatedBaseURL(next, name: "the redirect of \(step.label)")
+            // A redirect that breaks the URL rule is the server's fault, not the configuration's.
+            do {
+                current = try URLRules.validatedURL(next, name: "redirect")
+            } catch let UpstoxError.unsafeURL(_, url, reason) {
+                throw UpstoxError.badReply(step: step, reason: "redirected to \(url): \(reason)")
+            }
         }
         throw UpstoxError.badReply(step: step, reason: "more than 10 redirects")
     }

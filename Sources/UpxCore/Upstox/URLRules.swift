@@ -69,6 +69,13 @@ public struct URLParts: Equatable, Sendable {
 public enum URLRules {
     /// Returns the URL without a trailing `/` when it is https, or http on a loopback host.
     public static func validatedBaseURL(_ url: String, name: String) throws -> String {
+        var trimmed = try validatedURL(url, name: name)
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return trimmed
+    }
+
+    /// Returns the URL unchanged when it is https, or http on a loopback host.
+    public static func validatedURL(_ url: String, name: String) throws -> String {
         guard let parts = URLParts(url) else {
             throw UpstoxError.unsafeURL(
                 name: name, url: redactingUserInfo(url), reason: "expected an absolute http:// or https:// URL without credentials")
@@ -76,9 +83,7 @@ public enum URLRules {
         guard parts.scheme == "https" || parts.isLoopback else {
             throw UpstoxError.unsafeURL(name: name, url: url, reason: "plain http is allowed only for loopback hosts; use https://")
         }
-        var trimmed = url
-        while trimmed.hasSuffix("/") { trimmed.removeLast() }
-        return trimmed
+        return url
     }
 
     /// Replaces a `user:password@` before the host with `<redacted>@`, so that a message can
