@@ -53,20 +53,12 @@ public enum LoginCommand {
         let debug = arguments.has("debug") || context.debugFromEnvironment
         let log: (String) -> Void = debug ? { context.streams.err("upx-login: \($0)\n") } : { _ in }
 
-        if !arguments.has("force"), let cached = try cachedRecord(keyName, context) {
-            log("using the cached token of key \(keyName), valid for \(cached.secondsLeft(at: context.clock.now())) s")
-            write(cached, keyName: keyName, reused: true, arguments, context)
-            return .success
-        }
+        if try serveCached(keyName, arguments, context, log: log) { return .success }
 
         // Concurrent runs wait here for the first one, then find its token in the cache.
         let lock = try LoginLock(profile: profile, environment: context.environment)
         defer { withExtendedLifetime(lock) {} }
-        if !arguments.has("force"), let cached = try cachedRecord(keyName, context) {
-            log("using the token another upx-login stored while this one waited")
-            write(cached, keyName: keyName, reused: true, arguments, context)
-            return .success
-        }
+        if try serveCached(keyName, arguments, context, log: log) { return .success }
 
         try context.keyring.checkWritable(name: keyName, payloadSize: 2048)
         let record = try logIn(context, log: log)
@@ -88,6 +80,17 @@ public enum LoginCommand {
                 option: "--profile", value: name, reason: "use 1 to 64 letters, digits, '.', '_' or '-'")
         }
         return name
+    }
+
+    /// Prints the cached token and returns true when it may be served: no --force, and
+    /// valid for more than the minimum.
+    static func serveCached(
+        _ keyName: String, _ arguments: ParsedArguments, _ context: Context, log: (String) -> Void
+    ) throws -> Bool {
+        guard !arguments.has("force"), let cached = try cachedRecord(keyName, context) else { return false }
+        log("using the cached token of key \(keyName), valid for \(cached.secondsLeft(at: context.clock.now())) s")
+        write(cached, keyName: keyName, reused: true, arguments, context)
+        return true
     }
 
     /// Returns the cached record when it is valid for more than the minimum, else nil.
