@@ -52,11 +52,13 @@ fi
 
 cd "$(dirname "$0")"
 echo "install.sh: building in release mode" >&2
-if ! swift build -c release --static-swift-stdlib >"${TMPDIR:-/tmp}/upx-build.log" 2>&1; then
-    grep -E 'error' "${TMPDIR:-/tmp}/upx-build.log" >&2 || cat "${TMPDIR:-/tmp}/upx-build.log" >&2
-    echo "install.sh: build failed; the full log is ${TMPDIR:-/tmp}/upx-build.log" >&2
+build_log=$(mktemp "${TMPDIR:-/tmp}/upx-build.XXXXXX.log")
+if ! swift build -c release --static-swift-stdlib >"$build_log" 2>&1; then
+    grep -E 'error' "$build_log" >&2 || cat "$build_log" >&2
+    echo "install.sh: build failed; the full log is $build_log" >&2
     exit 1
 fi
+rm -f "$build_log"
 binaries=$(swift build -c release --static-swift-stdlib --show-bin-path)
 for tool in upx-totp upx-login upx-jwt upx-perm; do
     [[ -x $binaries/$tool ]] || { echo "install.sh: build failed: $tool is missing" >&2; exit 1; }
