@@ -120,3 +120,95 @@ func otpAlgorithmNameParsed(_ name: String) {
 @Test func otpAlgorithmUnknownName() {
     #expect(OTPAlgorithm(name: "md5") == nil)
 }
+
+// MARK: - otpauth URIs
+
+private func parsedURI(_ text: String) throws -> OTPAuthURI {
+    try OTPAuthURI.parse(Secret(text))
+}
+
+private func uriError(_ text: String) -> OTPError? {
+    do {
+        _ = try OTPAuthURI.parse(Secret(text))
+        return nil
+    } catch {
+        return error
+    }
+}
+
+@Test func otpauthURIAllParameters() throws {
+    let uri = try parsedURI(
+        "otpauth://totp/ACME%20Co:alice%40example.com?secret=GEZDGNBV&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60")
+    #expect(uri.kind == .totp)
+    #expect(uri.issuer == "ACME Co")
+    #expect(uri.account == "alice@example.com")
+    #expect(uri.secret.revealed() == "GEZDGNBV")
+    #expect(uri.algorithm == .sha256)
+    #expect(uri.digits == 8)
+    #expect(uri.period == 60)
+    #expect(uri.counter == nil)
+}
+
+@Test func otpauthURIIssuerFromEncodedColon() throws {
+    let uri = try parsedURI("otpauth://totp/Upstox%3A%20AB1234?secret=GEZDGNBV")
+    #expect(uri.issuer == "Upstox")
+    #expect(uri.account == "AB1234")
+}
+
+@Test func otpauthURIIssuerParameterWins() throws {
+    #expect(try parsedURI("otpauth://totp/Old:bob?issuer=New&secret=GEZDGNBV").issuer == "New")
+}
+
+@Test func otpauthURILabelWithoutIssuer() throws {
+    let uri = try parsedURI("otpauth://totp/bob?secret=GEZDGNBV")
+    #expect(uri.issuer == nil)
+    #expect(uri.account == "bob")
+}
+
+@Test func otpauthURIHOTPCounter() throws {
+    let uri = try parsedURI("OTPAUTH://HOTP/x?secret=GEZDGNBV&counter=42")
+    #expect(uri.kind == .hotp)
+    #expect(uri.counter == 42)
+}
+
+@Test func otpauthURIUnknownParametersIgnored() throws {
+    let uri = try parsedURI("otpauth://totp/x?image=https%3A%2F%2Fa&secret=GEZDGNBV&lock=&flag")
+    #expect(uri.secret.revealed() == "GEZDGNBV")
+}
+
+@Test func otpauthURISplitsOnFirstEquals() throws {
+    #expect(try parsedURI("otpauth://totp/x?secret=MZXW6===").secret.revealed() == "MZXW6===")
+}
+
+@Test func otpauthURIPercentEncodedPadding() throws {
+    #expect(try parsedURI("otpauth://totp/x?secret=MZXW6%3D%3D%3D").secret.revealed() == "MZXW6===")
+}
+
+@Test func otpauthURISurroundingWhiteSpace() throws {
+    #expect(try parsedURI("  otpauth://totp/x?secret=GEZDGNBV\n").secret.revealed() == "GEZDGNBV")
+}
+
+@Test func otpauthURIDetection() {
+    #expect(OTPAuthURI.isURI(Secret(" OtpAuth://totp/x")))
+    #expect(!OTPAuthURI.isURI(Secret("GEZDGNBV")))
+    #expect(!OTPAuthURI.isURI(Secret("otpauth:")))
+}
+
+@Test(arguments: [
+    "otpauth://totp/x", "otpauth://totp/x?secret=", "otpauth://steam/x?secret=GEZD", "otpauth://totp",
+    "otpauth://totp/x?secret=GEZD&algorithm=MD5", "otpauth://totp/x?secret=GEZD&digits=5",
+    "otpauth://totp/x?secret=GEZD&digits=eight", "otpauth://totp/x?secret=GEZD&period=0",
+    "otpauth://totp/x?secret=GEZD&counter=1", "otpauth://totp/x?secret=GE%ZD", "otpauth://totp/a%2?secret=GEZD",
+])
+func otpauthURIInvalidRejected(_ text: String) {
+    guard case .invalidURI = uriError(text) else {
+        Issue.record("\(text) was not rejected as an invalid URI")
+        return
+    }
+}
+
+@Test func otpauthURIErrorHidesSecret() {
+    let error = uriError("otpauth://totp/x?secret=SECRETKEY%G1")
+    #expect(error != nil)
+    #expect(!(error?.message.contains("SECRETKEY") ?? true))
+}

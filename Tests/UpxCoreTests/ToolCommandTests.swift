@@ -131,9 +131,75 @@ private func perm(_ arguments: [String], in directory: String, errorIsTerminal: 
     #expect(!run.error.contains("MZXW"))
 }
 
-@Test func totpCommandSecretOperandRejected() {
-    let run = totp([rfcSecret])
+@Test func totpCommandSecretOperandWarns() {
+    let run = totp([rfcSecret], environment: [:])
+    #expect(run.status == 0)
+    #expect(run.output == "287082\n")
+    #expect(run.error.hasPrefix("upx-totp: warning: other local users can read a secret given as an argument"))
+}
+
+@Test func totpCommandTwoOperandsRejected() {
+    let run = totp([rfcSecret, rfcSecret])
     #expect(run.status == 2)
+    #expect(!run.error.contains("GEZD"))
+}
+
+@Test func totpCommandOperandAndFileConflict() {
+    let run = totp([rfcSecret, "--secret-file", "x"])
+    #expect(run.status == 2)
+    #expect(!run.error.contains("GEZD"))
+}
+
+@Test func totpCommandSecretFileVariable() {
+    let directory = TemporaryDirectory()
+    directory.makeFile("totp.key", mode: 0o600, text: rfcSecret + "\n")
+    let run = totp([], environment: ["UPSTOX_TOTP_SECRET_FILE": "totp.key"], workingDirectory: directory.path)
+    #expect(run.output == "287082\n")
+}
+
+@Test func totpCommandSecretVariableBeatsFileVariable() {
+    let run = totp([], environment: ["UPSTOX_TOTP_SECRET": rfcSecret, "UPSTOX_TOTP_SECRET_FILE": "/nonexistent"])
+    #expect(run.output == "287082\n")
+}
+
+@Test func totpCommandSecretFileBeatsEnvironment() {
+    let directory = TemporaryDirectory()
+    directory.makeFile("totp.key", mode: 0o600, text: "MZXW6YTBOI======")
+    let run = totp(["--secret-file", "totp.key"], workingDirectory: directory.path)
+    #expect(run.status == 0)
+    #expect(run.output != "287082\n")
+}
+
+@Test func totpCommandShortSecretWarns() {
+    let run = totp([], environment: ["UPSTOX_TOTP_SECRET": "MZXW6YTBOI"])
+    #expect(run.status == 0)
+    #expect(run.error == "upx-totp: warning: the UPSTOX_TOTP_SECRET from the environment is 48 bits long; "
+        + "RFC 4226 requires at least 128\n")
+}
+
+@Test func totpCommandURISecret() {
+    let uri = "otpauth://totp/Upstox:AB1234?secret=\(rfcSecret)&digits=8&issuer=Upstox"
+    let run = totp(["-"], environment: [:], input: uri + "\n")
+    #expect(run.status == 0)
+    #expect(run.output == "94287082\n")
+}
+
+@Test func totpCommandURIAgreeingOption() {
+    let uri = "otpauth://totp/x?secret=\(rfcSecret)&algorithm=SHA1&digits=8"
+    #expect(totp(["--digits", "8", "-a", "sha1"], environment: ["UPSTOX_TOTP_SECRET": uri]).output == "94287082\n")
+}
+
+@Test func totpCommandURIContradictedByOption() {
+    let uri = "otpauth://totp/x?secret=\(rfcSecret)&digits=8"
+    let run = totp(["--digits", "6"], environment: ["UPSTOX_TOTP_SECRET": uri])
+    #expect(run.status == 2)
+    #expect(run.error == "upx-totp: option '--digits 6' contradicts the otpauth URI, which sets digits=8 (drop the option)\n")
+}
+
+@Test func totpCommandInvalidURINamesSource() {
+    let run = totp([], environment: ["UPSTOX_TOTP_SECRET": "otpauth://totp/x?secret=\(rfcSecret)&period=0"])
+    #expect(run.status == 3)
+    #expect(run.error.hasPrefix("upx-totp: invalid UPSTOX_TOTP_SECRET from the environment: the otpauth URI is invalid: period '0'"))
     #expect(!run.error.contains("GEZD"))
 }
 

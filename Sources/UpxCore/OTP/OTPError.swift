@@ -14,16 +14,23 @@ public enum OTPError: ToolError, Equatable {
     /// A time before the TOTP epoch, or too far from it for a 64-bit time step.
     case timeOutOfRange(unixSeconds: Double)
     case hmacFailed(algorithm: OTPAlgorithm)
+    /// A malformed otpauth:// URI; the reason names the part at fault, never the secret.
+    case invalidURI(String)
+    /// An otpauth:// URI parameter that an option contradicts; exit 2, as for any usage error.
+    case conflictingURIParameter(option: String, optionValue: String, uriValue: String)
     /// An upx-totp operand other than `-`; exit 2, as for any usage error.
     case unexpectedOperand
 
     public var exitCode: ExitCode {
-        self == .unexpectedOperand ? .usage : .badInput
+        switch self {
+        case .unexpectedOperand, .conflictingURIParameter: .usage
+        default: .badInput
+        }
     }
 
     public var message: String {
         switch self {
-        case .emptySecret, .invalidBase32Character, .misplacedBase32Padding, .truncatedBase32:
+        case .emptySecret, .invalidBase32Character, .misplacedBase32Padding, .truncatedBase32, .invalidURI:
             "invalid TOTP secret: \(reason)"
         default:
             reason
@@ -51,9 +58,13 @@ public enum OTPError: ToolError, Equatable {
             return "invalid time \(unixSeconds): it is before the TOTP epoch or too far after it to make a time step"
         case .hmacFailed(let algorithm):
             return "libcrypto failed to compute HMAC-\(algorithm.rawValue.uppercased())"
+        case .invalidURI(let problem):
+            return "the otpauth URI is invalid: \(problem)"
+        case .conflictingURIParameter(let option, let optionValue, let uriValue):
+            return "option '\(option) \(optionValue)' contradicts the otpauth URI, which sets \(uriValue) (drop the option)"
         case .unexpectedOperand:
-            return "unexpected argument: the only operand upx-totp takes is '-', which reads the secret from standard input. "
-                + "A secret on the command line is visible to other users (see 'upx-totp --help')"
+            return "unexpected argument: upx-totp takes one operand, '-' to read the secret from standard input "
+                + "or the secret itself (see 'upx-totp --help')"
         }
     }
 

@@ -6,8 +6,8 @@ import FoundationEssentials
 public enum TOTPCommand {
     public static let info = ToolInfo(
         name: "upx-totp",
-        summary: "Print the current TOTP code (RFC 6238) for the base32 secret in UPSTOX_TOTP_SECRET.",
-        usage: ["[OPTIONS]", "[OPTIONS] -"],
+        summary: "Print the current TOTP code (RFC 6238) for the secret in UPSTOX_TOTP_SECRET.",
+        usage: ["[OPTIONS]", "[OPTIONS] -", "[OPTIONS] SECRET"],
         options: [
             OptionSpec("algorithm", short: "a", value: "NAME", help: "HMAC hash: sha1, sha256 or sha512 (default sha1)"),
             OptionSpec("digits", short: "d", value: "N", help: "number of digits in the code, 6 to 10 (default 6)"),
@@ -16,11 +16,14 @@ public enum TOTPCommand {
             OptionSpec("secret-file", value: "PATH", help: "read the base32 secret from this file"),
         ],
         details: """
-            The secret is read from standard input when the operand is '-', else from the
-            --secret-file, else from UPSTOX_TOTP_SECRET in the environment, else from that
-            variable in ./.env. Files must be owned by you and closed to group and others
-            (upx-perm --fix PATH does that). The secret is never taken from the command
-            line, where other users could see it.
+            The secret is base32 text or an otpauth://totp/ or otpauth://hotp/ URI, whose
+            algorithm, digits and period apply unless an option contradicts them, which is
+            an error. The first source given wins: --secret-file; standard input when the
+            operand is '-'; a SECRET operand; UPSTOX_TOTP_SECRET; the file that
+            UPSTOX_TOTP_SECRET_FILE names. Each variable is read from the environment, then
+            from ./.env. Files must be owned by you and closed to group and others
+            (upx-perm --fix PATH does that). A SECRET operand works but prints a warning,
+            because other local users can read a command line.
 
             The code goes to standard output. When standard error is a terminal, the
             seconds left before the code changes go there.
@@ -29,22 +32,13 @@ public enum TOTPCommand {
 
     /// Runs upx-totp with parsed arguments and returns its exit status.
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
-        let totp = try settings(from: arguments)
-        let readStandardInput = try wantsStandardInput(arguments)
-        let secretFile = arguments.value("secret-file")
-        if readStandardInput, secretFile != nil {
-            throw UsageError.conflictingOptions("-", "--secret-file")
-        }
+        let request = try secretRequest(arguments)
+        var options = try OTPOptions(arguments)
         let instant = try time(from: arguments) ?? context.clock.now()
 
-        let located = try TOTPSecretSource.locate(
-            readStandardInput: readStandardInput, secretFile: secretFile, context: context)
-        let key: Secret
-        do {
-            key = try Base32.decode(located.text)
-        } catch {
-            throw CredentialError.invalid(name: located.name, source: located.source, reason: error.reason)
-        }
+        let located = try TOTPSecretSource.locate(request, context: context)
+        let key = try decodedKey(located, options: &options, context: context)
+        let totp = try options.totp()
 
         let code = try totp.code(key: key, at: instant)
         context.streams.out(code + "\n")
@@ -55,29 +49,36 @@ public enum TOTPCommand {
         return .success
     }
 
-    /// Builds the generator from --algorithm, --digits and --period.
-    static func settings(from arguments: ParsedArguments) throws -> TOTP {
-        var algorithm = OTPAlgorithm.sha1
-        if let name = arguments.value("algorithm") {
-            guard let parsed = OTPAlgorithm(name: name) else {
-                throw UsageError.invalidValue(option: "--algorithm", value: name, reason: "expected sha1, sha256 or sha512")
-            }
-            algorithm = parsed
+    /// Decodes the located base32 secret, or the secret of an otpauth URI, whose settings then fill
+    /// `options`. Warns when the key is shorter than the 128 bits that RFC 4226 requires (section 4, R6).
+    static func decodedKey(_ located: LocatedSecret, options: inout OTPOptions, context: Context) throws -> Secret {
+        let base32: Secret
+        if OTPAuthURI.isURI(located.text) {
+            let uri = try invalidSecretReported(located) { () throws(OTPError) in try OTPAuthURI.parse(located.text) }
+            try options.merge(uri)
+            base32 = uri.secret
+        } else {
+            base32 = located.text
         }
-        let digits = try integer(arguments, "digits", in: HOTP.supportedDigits) ?? 6
-        let period = try integer(arguments, "period", in: 1...Int(Int32.max)) ?? 30
-        return try TOTP(algorithm: algorithm, digits: digits, period: period)
+
+        let key = try invalidSecretReported(located) { () throws(OTPError) in try Base32.decode(base32) }
+        if key.count < 16 {
+            context.streams.err(
+                "upx-totp: warning: the \(located.name) from \(located.source) is \(key.count * 8) bits long; "
+                    + "RFC 4226 requires at least 128\n")
+        }
+        return key
     }
 
-    /// Parses an integer option and checks it against `range`. Returns nil when the option is absent.
-    private static func integer(_ arguments: ParsedArguments, _ long: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = arguments.value(long) else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw UsageError.invalidValue(
-                option: "--\(long)", value: text,
-                reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+    /// Runs `body`, and reports its error as an invalid secret from the located source.
+    private static func invalidSecretReported<Value>(
+        _ located: LocatedSecret, _ body: () throws(OTPError) -> Value
+    ) throws(CredentialError) -> Value {
+        do {
+            return try body()
+        } catch {
+            throw .invalid(name: located.name, source: located.source, reason: error.reason)
         }
-        return value
     }
 
     /// Parses the --at time, or returns nil when the option is absent.
@@ -89,12 +90,21 @@ public enum TOTPCommand {
         return Date(timeIntervalSince1970: Double(seconds))
     }
 
-    /// Returns whether the one allowed operand, `-`, was given, and rejects any other operand.
-    private static func wantsStandardInput(_ arguments: ParsedArguments) throws -> Bool {
-        // Any other operand may be a secret typed by mistake, so the error does not echo it.
-        guard arguments.operands.allSatisfy({ $0 == "-" }), arguments.operands.count <= 1 else {
-            throw OTPError.unexpectedOperand
+    /// Returns where the command line requests the secret from: `-`, --secret-file or an operand.
+    private static func secretRequest(_ arguments: ParsedArguments) throws -> SecretRequest {
+        // A second operand may be a secret typed by mistake, so the error does not echo it.
+        guard arguments.operands.count <= 1 else { throw OTPError.unexpectedOperand }
+        let operand = arguments.operands.first
+        let secretFile = arguments.value("secret-file")
+        if let operand, secretFile != nil {
+            throw UsageError.conflictingOptions(operand == "-" ? "-" : "SECRET", "--secret-file")
         }
-        return arguments.operands.count == 1
+
+        if let secretFile { return .file(secretFile) }
+        switch operand {
+        case nil: return .none
+        case "-": return .standardInput
+        case let secret?: return .operand(Secret(secret))
+        }
     }
 }

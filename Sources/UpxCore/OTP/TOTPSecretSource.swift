@@ -1,43 +1,88 @@
-// Finding the TOTP secret for upx-totp: standard input, a named file, the environment or ./.env.
+// Finding the TOTP secret for upx-totp: a named file, standard input, an operand, the
+// environment or ./.env.
 
-/// A TOTP secret as base32 text, with the name and source that error messages use.
+/// A TOTP secret as base32 text or an otpauth:// URI, with the name and source that error messages use.
 struct LocatedSecret {
     let text: Secret
     /// `UPSTOX_TOTP_SECRET` when read from that variable, else `TOTP secret`.
     let name: String
-    /// `standard input`, `the environment` or a file path.
+    /// `standard input`, `the command line`, `the environment` or a file path.
     let source: String
+}
+
+/// Where the command line asks upx-totp to read the secret; at most one may be given.
+enum SecretRequest {
+    case none
+    case standardInput
+    case file(String)
+    /// A secret typed as the operand, which other local users can read in /proc/PID/cmdline.
+    case operand(Secret)
 }
 
 /// The places upx-totp looks for the secret.
 enum TOTPSecretSource {
     static let variableName = "UPSTOX_TOTP_SECRET"
+    static let fileVariableName = "UPSTOX_TOTP_SECRET_FILE"
 
-    /// Returns the secret from standard input (`-`), else `--secret-file`, else the environment,
-    /// else `./.env` in the working directory.
+    /// Returns the secret that the command line names, else `UPSTOX_TOTP_SECRET`, else the file that
+    /// `UPSTOX_TOTP_SECRET_FILE` names, each read from the environment and then from `./.env`.
     ///
     /// Files go through the same checks as upx-login's, so a file that other users can read is rejected.
-    static func locate(readStandardInput: Bool, secretFile: String?, context: Context) throws -> LocatedSecret {
-        if readStandardInput {
-            // NOTE: echo stays on, so a terminal shows the secret as it is typed. Turning echo off with tcsetattr would fix that.
-            if context.streams.inputIsTerminal {
-                context.streams.err("upx-totp: reading the secret from standard input (end with Ctrl-D)\n")
-            }
-            guard let bytes = context.streams.readInput() else {
-                throw CredentialError.unreadableFile(path: "standard input", reason: "the read failed")
-            }
-            return LocatedSecret(text: Secret(bytes), name: "TOTP secret", source: "standard input")
+    static func locate(_ request: SecretRequest, context: Context) throws -> LocatedSecret {
+        switch request {
+        case .file(let name):
+            let path = resolvedPath(name, in: context.workingDirectory)
+            return LocatedSecret(text: try readFile(path), name: "TOTP secret", source: path)
+        case .standardInput:
+            return try readStandardInput(context)
+        case .operand(let secret):
+            context.streams.err(
+                "upx-totp: warning: other local users can read a secret given as an argument; "
+                    + "use --secret-file, '-' or UPSTOX_TOTP_SECRET instead\n")
+            return LocatedSecret(text: secret, name: "TOTP secret", source: "the command line")
+        case .none:
+            return try locateConfigured(context)
+        }
+    }
+
+    private static func locateConfigured(_ context: Context) throws -> LocatedSecret {
+        if let value = context.environment[variableName], !value.isEmpty {
+            return LocatedSecret(text: Secret(value), name: variableName, source: "the environment")
+        }
+        if let path = context.environment[fileVariableName], !path.isEmpty {
+            return try locateFile(path, context: context)
         }
 
-        if let secretFile {
-            let path = resolvedPath(secretFile, in: context.workingDirectory)
-            guard let bytes = try SecureFile.readSecretFile(at: path) else {
-                throw CredentialError.unreadableFile(path: path, reason: "no such file")
-            }
-            return LocatedSecret(text: Secret(bytes), name: "TOTP secret", source: path)
+        let configuration = try Configuration.load(context: context, needed: [variableName])
+        if let found = configuration.value(variableName), !found.value.isEmpty {
+            return LocatedSecret(text: Secret(found.value), name: variableName, source: found.source)
         }
+        if let file = configuration.value(fileVariableName), !file.value.isEmpty {
+            return try locateFile(file.value, context: context)
+        }
+        throw CredentialError.missing(name: variableName)
+    }
 
-        let found = try Configuration.load(context: context, needed: [variableName]).required(variableName)
-        return LocatedSecret(text: Secret(found.value), name: variableName, source: found.source)
+    private static func locateFile(_ name: String, context: Context) throws -> LocatedSecret {
+        let path = resolvedPath(name, in: context.workingDirectory)
+        return LocatedSecret(text: try readFile(path), name: variableName, source: path)
+    }
+
+    private static func readFile(_ path: String) throws -> Secret {
+        guard let bytes = try SecureFile.readSecretFile(at: path) else {
+            throw CredentialError.unreadableFile(path: path, reason: "no such file")
+        }
+        return Secret(bytes)
+    }
+
+    private static func readStandardInput(_ context: Context) throws -> LocatedSecret {
+        // NOTE: echo stays on, so a terminal shows the secret as it is typed. Turning echo off with tcsetattr would fix that.
+        if context.streams.inputIsTerminal {
+            context.streams.err("upx-totp: reading the secret from standard input (end with Ctrl-D)\n")
+        }
+        guard let bytes = context.streams.readInput() else {
+            throw CredentialError.unreadableFile(path: "standard input", reason: "the read failed")
+        }
+        return LocatedSecret(text: Secret(bytes), name: "TOTP secret", source: "standard input")
     }
 }
