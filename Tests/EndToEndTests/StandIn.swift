@@ -22,6 +22,7 @@ final class StandIn {
 
     /// Starts the stand-in with the test account and `extraArguments`, and waits for its URL.
     init(_ extraArguments: [String] = []) throws {
+        Self.waitOutsideCutoffWindow()
         let python = try requireProgram("python3", package: "python3")
         let script = packageRoot.appendingPathComponent("Tests/standin/upstox_standin.py").path
         process = Process()
@@ -54,6 +55,17 @@ final class StandIn {
 
     /// Stops the stand-in with SIGKILL: a process started from a Dispatch thread inherits
     /// that thread's blocked signals, so it would never see SIGTERM.
+    /// Sleeps through the last 6 minutes before 03:30 IST (22:00 UTC) and a few seconds after.
+    /// A token issued then has less than upx-login's 5 minutes left, so every run would log in
+    /// again, and tests that expect a cached token would fail by the clock alone.
+    static func waitOutsideCutoffWindow() {
+        let cutoff = 22 * 3600
+        let secondsIntoDay = Int(Date().timeIntervalSince1970) % 86_400
+        let windowStart = cutoff - 360, windowEnd = cutoff + 5
+        guard secondsIntoDay >= windowStart && secondsIntoDay < windowEnd else { return }
+        Thread.sleep(forTimeInterval: Double(windowEnd - secondsIntoDay))
+    }
+
     deinit {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
