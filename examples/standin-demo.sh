@@ -44,5 +44,5 @@ keyctl show @u | grep -E 'keyring: _uid\.|upx:demo'
 key=$(keyctl search @u user upx:demo)
 grep "^$(printf '%08x' "$key") " /proc/keys
 
-echo "standin-demo: a second login is served from the keyring, with no request:"
+echo "standin-demo: a second run, served from the keyring without a request while the token has more than 5 minutes left:"
 upx-login --print --profile demo >/dev/null
