@@ -43,7 +43,7 @@ _upx() {
         upx-totp:-a | upx-totp:--algorithm)
             mapfile -t COMPREPLY < <(compgen -W "sha1 sha256 sha512" -- "$current")
             return ;;
-        upx-totp:-d | upx-totp:--digits | upx-totp:-p | upx-totp:--period | upx-totp:--at)
+        upx-totp:-d | upx-totp:--digits | upx-totp:-p | upx-totp:--period | upx-totp:--at | upx-totp:--epoch | upx-totp:--counter | upx-totp:--window | upx-totp:--verify)
             return ;;
         upx-totp:--secret-file)
             _upx_files "$current"
@@ -55,7 +55,7 @@ _upx() {
 
     local options operands_are_files=0
     case $tool in
-        upx-totp) options="-a --algorithm -d --digits -p --period --at --secret-file" ;;
+        upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --json --secret-file" ;;
         upx-login) options="-e --export -p --print -P --profile -f --force -d --debug -q --quiet" ;;
         upx-jwt) options="--json" ;;
         upx-perm) options="--fix" operands_are_files=1 ;;

@@ -27,8 +27,15 @@ complete -c upx-totp -f
 complete -c upx-totp -s a -l algorithm -x -a 'sha1\t"HMAC-SHA1, the default" sha256\tHMAC-SHA256 sha512\tHMAC-SHA512' -d 'HMAC hash'
 complete -c upx-totp -s d -l digits -x -d 'Number of digits in the code, 6 to 10 (default 6)'
 complete -c upx-totp -s p -l period -x -d 'Length of one time step in seconds (default 30)'
-complete -c upx-totp -l at -x -d 'Compute the code at this Unix time in seconds'
-complete -c upx-totp -l secret-file -r -F -d 'Read the base32 secret from this file'
+complete -c upx-totp -l epoch -x -d 'Start of time step 0: Unix seconds or ISO 8601 date-time'
+complete -c upx-totp -l counter -x -d 'Compute the HOTP code for this counter'
+complete -c upx-totp -l at -x -d 'Compute the code at this time: Unix seconds or ISO 8601 date-time'
+complete -c upx-totp -l window -x -d 'List the codes N steps either side'
+complete -c upx-totp -l remaining -d 'Print the seconds left in the current time step'
+complete -c upx-totp -l next -d 'Print the code of the following step'
+complete -c upx-totp -l verify -x -d 'Exit 0 if CODE is within the window'
+complete -c upx-totp -l json -d 'Print the result as one JSON object'
+complete -c upx-totp -l secret-file -r -F -d 'Read the secret from this file'
 complete -c upx-totp -a - -d 'Read the secret from standard input'
 
 complete -c upx-login -f

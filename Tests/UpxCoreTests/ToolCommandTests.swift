@@ -217,6 +217,136 @@ func totpCommandInvalidOptionValue(_ arguments: [String]) {
     #expect(run.error == "valid for 29 more seconds\n")
 }
 
+@Test func totpCommandAtFractionFloors() {
+    #expect(totp(["--at", "1111111109.999", "-d8"]).output == "07081804\n")
+}
+
+@Test(arguments: ["2005-03-18T01:58:29Z", "2005-03-18T03:28:29+01:30", "2005-03-18T01:58:29.75Z"])
+func totpCommandAtISO8601(_ text: String) {
+    #expect(totp(["--at", text, "-d8"]).output == "07081804\n")
+}
+
+@Test(arguments: ["yesterday", "2005-03-18", "inf", "nan", "1e300"])
+func totpCommandAtInvalid(_ text: String) {
+    #expect(totp(["--at", text]).status == 2)
+}
+
+@Test func totpCommandEpochShiftsStep() {
+    // With T0 = 30 the clock's T = 59 is in step 0.
+    #expect(totp(["--epoch", "30"]).output == "755224\n")
+}
+
+@Test func totpCommandHOTPCounter() {
+    #expect(totp(["--counter", "9"]).output == "520489\n")
+}
+
+@Test(arguments: ["--at", "--period", "--epoch"])
+func totpCommandHOTPRejectsTimeOption(_ option: String) {
+    let run = totp(["--counter", "1", option, "60"])
+    #expect(run.status == 2)
+    #expect(run.error.contains("'--counter' and '\(option)'"))
+}
+
+@Test func totpCommandHOTPURICounter() {
+    let uri = "otpauth://hotp/x?secret=\(rfcSecret)&counter=9"
+    #expect(totp([], environment: ["UPSTOX_TOTP_SECRET": uri]).output == "520489\n")
+}
+
+@Test func totpCommandHOTPURIWithoutCounter() {
+    let uri = "otpauth://hotp/x?secret=\(rfcSecret)"
+    #expect(totp(["--counter", "9"], environment: ["UPSTOX_TOTP_SECRET": uri]).output == "520489\n")
+    #expect(totp([], environment: ["UPSTOX_TOTP_SECRET": uri]).status == 3)
+}
+
+@Test func totpCommandCounterContradictsTOTPURI() {
+    let uri = "otpauth://totp/x?secret=\(rfcSecret)"
+    #expect(totp(["--counter", "9"], environment: ["UPSTOX_TOTP_SECRET": uri]).status == 2)
+}
+
+@Test func totpCommandWindow() {
+    // Step 1 at T = 59; offset -2 would be step -1, which does not exist.
+    let run = totp(["--window", "2"])
+    #expect(run.status == 0)
+    #expect(run.output == "-1 755224\n+0 287082\n+1 359152\n+2 969429\n")
+}
+
+@Test func totpCommandWindowJSON() {
+    let run = totp(["--window", "1", "--json"])
+    #expect(run.output == #"{"codes":[{"code":"755224","counter":0,"offset":-1},{"code":"287082","counter":1,"offset":0},"#
+        + #"{"code":"359152","counter":2,"offset":1}]}"# + "\n")
+}
+
+@Test func totpCommandRemaining() {
+    #expect(totp(["--remaining"]).output == "1\n")
+    #expect(totp(["--remaining", "--at", "61"]).output == "29\n")
+}
+
+@Test func totpCommandRemainingJSON() {
+    #expect(totp(["--remaining", "--json"]).output == #"{"counter":1,"remaining":1}"# + "\n")
+}
+
+@Test func totpCommandRemainingRejectedForHOTP() {
+    #expect(totp(["--remaining", "--counter", "1"]).status == 2)
+}
+
+@Test func totpCommandNext() {
+    #expect(totp(["--next"]).output == "359152\n")
+}
+
+@Test func totpCommandNextJSON() {
+    #expect(totp(["--next", "--json"]).output == #"{"code":"359152","counter":2,"starts_in":1}"# + "\n")
+}
+
+@Test func totpCommandHOTPNextJSON() {
+    #expect(totp(["--next", "--json", "--counter", "8"]).output == #"{"code":"520489","counter":9}"# + "\n")
+}
+
+@Test func totpCommandCodeJSON() {
+    let run = totp(["--json"], errorIsTerminal: true)
+    #expect(run.output == #"{"code":"287082","counter":1,"remaining":1}"# + "\n")
+    #expect(run.error.isEmpty)
+}
+
+@Test(arguments: [("755224", "-1"), ("287082", "+0"), ("359152", "+1")])
+func totpCommandVerifyMatch(_ code: String, _ offset: String) {
+    let run = totp(["--verify", code])
+    #expect(run.status == 0)
+    #expect(run.output == offset + "\n")
+}
+
+@Test func totpCommandVerifyNoMatch() {
+    let run = totp(["--verify", "969429"])
+    #expect(run.status == 1)
+    #expect(run.output.isEmpty)
+    #expect(run.error == "upx-totp: the code does not match any within 1 step of the current one\n")
+}
+
+@Test func totpCommandVerifyWiderWindow() {
+    #expect(totp(["--verify", "969429", "--window", "2"]).output == "+2\n")
+}
+
+@Test func totpCommandVerifyZeroWindow() {
+    #expect(totp(["--verify", "359152", "--window", "0"]).status == 1)
+    #expect(totp(["--verify", "287082", "--window", "0"]).status == 0)
+}
+
+@Test func totpCommandVerifyJSON() {
+    #expect(totp(["--verify", "359152", "--json"]).output == #"{"match":true,"offset":1}"# + "\n")
+    let miss = totp(["--verify", "000000", "--json"])
+    #expect(miss.status == 1)
+    #expect(miss.output == #"{"match":false}"# + "\n")
+}
+
+@Test(arguments: ["12345", "1234567", "12a456", ""])
+func totpCommandVerifyMalformedCode(_ code: String) {
+    #expect(totp(["--verify", code]).status == 2)
+}
+
+@Test(arguments: [["--next", "--remaining"], ["--window", "1", "--next"], ["--verify", "287082", "--remaining"]])
+func totpCommandModesConflict(_ arguments: [String]) {
+    #expect(totp(arguments).status == 2)
+}
+
 // MARK: - upx-jwt
 
 /// exp is 1700003600, one hour after the runs' clock.

@@ -12,8 +12,15 @@ public enum TOTPCommand {
             OptionSpec("algorithm", short: "a", value: "NAME", help: "HMAC hash: sha1, sha256 or sha512 (default sha1)"),
             OptionSpec("digits", short: "d", value: "N", help: "number of digits in the code, 6 to 10 (default 6)"),
             OptionSpec("period", short: "p", value: "SECONDS", help: "length of one time step in seconds (default 30)"),
-            OptionSpec("at", value: "UNIX_SECONDS", help: "compute the code at this time instead of now"),
-            OptionSpec("secret-file", value: "PATH", help: "read the base32 secret from this file"),
+            OptionSpec("epoch", value: "TIME", help: "start of time step 0, as for --at (default 0, 1970-01-01 UTC)"),
+            OptionSpec("counter", value: "N", help: "compute the HOTP code (RFC 4226) for this counter instead"),
+            OptionSpec("at", value: "TIME", help: "compute the code at this time instead of now: Unix seconds or ISO 8601"),
+            OptionSpec("window", value: "N", help: "list the codes N steps either side, each after its offset"),
+            OptionSpec("remaining", help: "print the seconds left in the current time step"),
+            OptionSpec("next", help: "print the code of the following step"),
+            OptionSpec("verify", value: "CODE", help: "exit 0 and print the offset if CODE is within --window steps (default 1)"),
+            OptionSpec("json", help: "print the result as one JSON object"),
+            OptionSpec("secret-file", value: "PATH", help: "read the secret from this file"),
         ],
         details: """
             The secret is base32 text or an otpauth://totp/ or otpauth://hotp/ URI, whose
@@ -25,8 +32,16 @@ public enum TOTPCommand {
             (upx-perm --fix PATH does that). A SECRET operand works but prints a warning,
             because other local users can read a command line.
 
-            The code goes to standard output. When standard error is a terminal, the
-            seconds left before the code changes go there.
+            With --counter, or an otpauth://hotp URI, the code is the HOTP code of that
+            counter, and the options about time do not apply.
+
+            The result goes to standard output. When standard error is a terminal, the
+            seconds left before the code changes go there. Offsets print as -1, +0, +1.
+            --json prints one object: {"code","counter","remaining"} for the code;
+            {"code","counter","starts_in"} with --next; {"remaining","counter"} with
+            --remaining; {"codes":[{"offset","counter","code"}]} with --window; and
+            {"match":true,"offset"} or {"match":false} with --verify. HOTP results have no
+            "remaining" or "starts_in". A code that does not verify exits 1.
             """
     )
 
@@ -34,19 +49,26 @@ public enum TOTPCommand {
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
         let request = try secretRequest(arguments)
         var options = try OTPOptions(arguments)
-        let instant = try time(from: arguments) ?? context.clock.now()
+        let mode = try OTPMode(arguments)
+        let instant = try OTPOptions.time(arguments, "at") ?? context.clock.now()
 
         let located = try TOTPSecretSource.locate(request, context: context)
         let key = try decodedKey(located, options: &options, context: context)
-        let totp = try options.totp()
+        let position = try position(options, at: instant)
 
-        let code = try totp.code(key: key, at: instant)
-        context.streams.out(code + "\n")
-        if context.streams.errorIsTerminal {
-            let remaining = try totp.secondsRemaining(at: instant)
-            context.streams.err("valid for \(remaining) more second\(remaining == 1 ? "" : "s")\n")
+        let report = OTPReport(position: position, key: key, json: arguments.has("json"), streams: context.streams)
+        return try report.print(mode)
+    }
+
+    /// Returns the HOTP counter, or the TOTP time step that contains `instant` and the seconds left in it.
+    static func position(_ options: OTPOptions, at instant: Date) throws -> OTPPosition {
+        if options.isHOTP {
+            let (hotp, counter) = try options.hotp()
+            return OTPPosition(hotp: hotp, counter: counter, remaining: nil)
         }
-        return .success
+        let totp = try options.totp()
+        return OTPPosition(
+            hotp: totp.hotp, counter: try totp.timeStep(at: instant), remaining: try totp.secondsRemaining(at: instant))
     }
 
     /// Decodes the located base32 secret, or the secret of an otpauth URI, whose settings then fill
@@ -79,15 +101,6 @@ public enum TOTPCommand {
         } catch {
             throw .invalid(name: located.name, source: located.source, reason: error.reason)
         }
-    }
-
-    /// Parses the --at time, or returns nil when the option is absent.
-    private static func time(from arguments: ParsedArguments) throws -> Date? {
-        guard let text = arguments.value("at") else { return nil }
-        guard let seconds = Int64(text), seconds >= 0 else {
-            throw UsageError.invalidValue(option: "--at", value: text, reason: "expected whole seconds since 1970-01-01 UTC")
-        }
-        return Date(timeIntervalSince1970: Double(seconds))
     }
 
     /// Returns where the command line requests the secret from: `-`, --secret-file or an operand.
