@@ -29,7 +29,8 @@ public struct Configuration {
             return Configuration(environment: context.environment, envFile: nil)
         }
         let path = context.workingDirectory + "/.env"
-        return Configuration(environment: context.environment, envFile: try SecureFile.readEnvFile(at: path))
+        let envFile = try SecureFile.readEnvFile(at: path, environment: context.environment)
+        return Configuration(environment: context.environment, envFile: envFile)
     }
 
     /// Returns the value from the environment if set there, else from the env file.
@@ -49,10 +50,10 @@ public struct Configuration {
 /// Reading files that hold secrets, refusing ones that other users could read or replace.
 public enum SecureFile {
     /// Parses the env file at `path`; nil when there is no such file.
-    public static func readEnvFile(at path: String) throws -> DotEnvFile? {
+    public static func readEnvFile(at path: String, environment: [String: String] = [:]) throws -> DotEnvFile? {
         guard var bytes = try readSecretFile(at: path) else { return nil }
         defer { bytes.withUnsafeMutableBytes { wipe($0) } }
-        return try DotEnvFile.parse(String(decoding: bytes, as: UTF8.self), path: path)
+        return try DotEnvFile.parse(String(decoding: bytes, as: UTF8.self), path: path, environment: environment)
     }
 
     /// Reads a file that must be owned by this user and closed to group and others, as ssh

@@ -1,60 +1,68 @@
-// Reading `.env` files as the Python client's users write them.
+// Reading `.env` files as python-dotenv (1.x) reads them, since users of the Python
+// client keep their credentials in such files.
 
 /// The variables of one `.env` file, in file order.
 public struct DotEnvFile: Sendable {
     public let path: String
     public let entries: [(name: String, value: String)]
 
-    /// Parses `NAME=value` lines: an optional `export ` prefix, single or double quotes,
-    /// `#` comments on their own line or after an unquoted value, and blank lines.
-    public static func parse(_ text: String, path: String) throws -> DotEnvFile {
+    /// Parses a `.env` file as python-dotenv does, with one difference: a line it would skip
+    /// with a warning is an error naming the file and line here.
+    ///
+    /// Understood: `NAME=value` with an optional `export` prefix, blank lines, `#` comments
+    /// on their own line or after whitespace behind a value, single quotes (only `\\` and
+    /// `\'` escaped), double quotes (`\\ \' \" \a \b \f \n \r \t \v` escaped), quoted values
+    /// over several lines, CRLF line ends, and `${NAME}` or `${NAME:-default}` in any value,
+    /// single-quoted ones included, as python-dotenv 1.0 expands them. Expansion takes
+    /// earlier values of the file first, then `environment`, as its `dotenv_values` does.
+    /// Unlike python-dotenv, a UTF-8 byte-order mark is dropped instead of becoming part of
+    /// the first name, and a bare `NAME` without `=` is an error.
+    public static func parse(_ text: String, path: String, environment: [String: String] = [:]) throws -> DotEnvFile {
+        var scanner = DotEnvScanner(text: text, path: path)
         var entries: [(name: String, value: String)] = []
-        // Swift reads "\r\n" as one Character, so splitting on "\n" alone would miss CRLF line ends.
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        var resolved: [String: String] = [:]
 
-        for (index, rawLine) in lines.enumerated() {
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if index == 0, line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
-            line = line.drop(while: { $0 == " " || $0 == "\t" })
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("export ") { line = line.dropFirst(7).drop(while: { $0 == " " }) }
-
-            guard let equals = line.firstIndex(of: "=") else {
-                throw CredentialError.malformedFile(path: path, line: index + 1, reason: "expected NAME=value")
-            }
-            let name = line[..<equals].trimmingCharacters(in: " \t")
-            guard isValidName(name) else {
-                throw CredentialError.malformedFile(path: path, line: index + 1, reason: "invalid variable name")
-            }
-            let value = try parseValue(line[line.index(after: equals)...], path: path, line: index + 1)
-            entries.append((name, value))
+        while let statement = try scanner.nextStatement() {
+            let value = expandVariables(in: statement.value, file: resolved, environment: environment)
+            entries.append((statement.name, value))
+            resolved[statement.name] = value
         }
         return DotEnvFile(path: path, entries: entries)
     }
 
-    /// The value of the last assignment to `name`, as later lines override earlier ones.
+    /// Returns the value of the last assignment to `name`, as later lines override earlier ones.
     public func value(_ name: String) -> String? {
         entries.last(where: { $0.name == name })?.value
     }
 
-    private static func isValidName(_ name: String) -> Bool {
-        guard let first = name.first, first == "_" || first.isLetter else { return false }
-        return name.allSatisfy { $0 == "_" || $0 == "." || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
-    }
+    /// Replaces `${NAME}` and `${NAME:-default}`; an unset name without a default becomes "".
+    static func expandVariables(in value: String, file: [String: String], environment: [String: String]) -> String {
+        var result = ""
+        var rest = Substring(value)
+        while let start = rest.firstRange(of: "${") {
+            result += rest[..<start.lowerBound]
+            let afterOpen = rest[start.upperBound...]
+            guard let close = afterOpen.firstIndex(of: "}") else { break }
 
-    private static func parseValue(_ raw: Substring, path: String, line: Int) throws -> String {
-        let text = raw.drop(while: { $0 == " " || $0 == "\t" })
-        guard let quote = text.first, quote == "'" || quote == "\"" else {
-            // An unquoted value ends at ` #`, which starts a comment.
-            var value = text
-            if let comment = value.firstRange(of: " #") { value = value[..<comment.lowerBound] }
-            return value.trimmingCharacters(in: " \t")
+            let reference = afterOpen[..<close]
+            let name: Substring, fallback: Substring?
+            if let colon = reference.firstIndex(of: ":") {
+                name = reference[..<colon]
+                let tail = reference[reference.index(after: colon)...]
+                fallback = tail.hasPrefix("-") ? tail.dropFirst() : nil
+                // python-dotenv matches only `:-`; any other `:` leaves the text as written.
+                if fallback == nil {
+                    result += rest[start.lowerBound...close]
+                    rest = afterOpen[afterOpen.index(after: close)...]
+                    continue
+                }
+            } else {
+                name = reference
+                fallback = nil
+            }
+            result += file[String(name)] ?? environment[String(name)] ?? fallback.map(String.init) ?? ""
+            rest = afterOpen[afterOpen.index(after: close)...]
         }
-        let body = text.dropFirst()
-        guard let close = body.firstIndex(of: quote) else {
-            throw CredentialError.malformedFile(path: path, line: line, reason: "unterminated \(quote) quote")
-        }
-        return String(body[..<close])
+        return result + rest
     }
 }
