@@ -35,8 +35,9 @@ private let rfcSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 private func totp(_ arguments: [String], environment: [String: String] = ["UPSTOX_TOTP_SECRET": rfcSecret],
                   workingDirectory: String = "/nonexistent-upx-test", input: String? = nil,
-                  errorIsTerminal: Bool = false) -> ToolRun {
-    runTool(TOTPCommand.info, TOTPCommand.run, arguments, environment: environment, clock: FixedClock(unixSeconds: 59),
+                  errorIsTerminal: Bool = false, clockSynchronised: Bool? = true) -> ToolRun {
+    let status = FixedClockStatus(synchronised: clockSynchronised)
+    return runTool(TOTPCommand.info, { try TOTPCommand.run($0, $1, clockStatus: status) }, arguments, environment: environment, clock: FixedClock(unixSeconds: 59),
             workingDirectory: workingDirectory, input: input, errorIsTerminal: errorIsTerminal)
 }
 
@@ -345,6 +346,29 @@ func totpCommandVerifyMalformedCode(_ code: String) {
 @Test(arguments: [["--next", "--remaining"], ["--window", "1", "--next"], ["--verify", "287082", "--remaining"]])
 func totpCommandModesConflict(_ arguments: [String]) {
     #expect(totp(arguments).status == 2)
+}
+
+@Test func totpCommandUnsynchronisedClockWarns() {
+    let run = totp([], clockSynchronised: false)
+    #expect(run.status == 0)
+    #expect(run.output == "287082\n")
+    #expect(run.error.hasPrefix("upx-totp: warning: the kernel reports the system clock as unsynchronised"))
+    #expect(run.error.filter { $0 == "\n" }.count == 1)
+}
+
+@Test(arguments: [true, nil] as [Bool?])
+func totpCommandSynchronisedClockQuiet(_ synchronised: Bool?) {
+    #expect(totp([], clockSynchronised: synchronised).error.isEmpty)
+}
+
+@Test(arguments: [["--at", "59"], ["--counter", "1"]])
+func totpCommandClockStatusIgnoredWithoutClock(_ arguments: [String]) {
+    #expect(totp(arguments, clockSynchronised: false).error.isEmpty)
+}
+
+@Test func kernelClockStatusAnswers() {
+    // The machine's state is unknown to the test; the call itself must succeed.
+    #expect(KernelClockStatus().isSynchronised() != nil)
 }
 
 // MARK: - upx-jwt

@@ -45,8 +45,16 @@ public enum TOTPCommand {
             """
     )
 
-    /// Runs upx-totp with parsed arguments and returns its exit status.
+    /// Runs upx-totp with parsed arguments and the kernel's clock status, and returns its exit status.
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
+        try run(arguments, context, clockStatus: KernelClockStatus())
+    }
+
+    /// Runs upx-totp with parsed arguments and returns its exit status.
+    ///
+    /// A code from a wrong clock is the usual reason a login fails, so a TOTP code computed from
+    /// the clock comes with a warning when `clockStatus` reports the clock unsynchronised.
+    public static func run(_ arguments: ParsedArguments, _ context: Context, clockStatus: any ClockStatus) throws -> ExitCode {
         let request = try secretRequest(arguments)
         var options = try OTPOptions(arguments)
         let mode = try OTPMode(arguments)
@@ -55,6 +63,11 @@ public enum TOTPCommand {
         let located = try TOTPSecretSource.locate(request, context: context)
         let key = try decodedKey(located, options: &options, context: context)
         let position = try position(options, at: instant)
+        if !options.isHOTP, !arguments.has("at"), clockStatus.isSynchronised() == false {
+            context.streams.err(
+                "upx-totp: warning: the kernel reports the system clock as unsynchronised, so the code may be wrong "
+                    + "(check the time source with timedatectl or chronyc tracking)\n")
+        }
 
         let report = OTPReport(position: position, key: key, json: arguments.has("json"), streams: context.streams)
         return try report.print(mode)
