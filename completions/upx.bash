@@ -55,7 +55,7 @@ _upx() {
 
     local options operands_are_files=0
     case $tool in
-        upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --json --secret-file" ;;
+        upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file" ;;
         upx-login) options="-e --export -p --print -P --profile -f --force -d --debug -q --quiet" ;;
         upx-jwt) options="--json" ;;
         upx-perm) options="--fix" operands_are_files=1 ;;

@@ -1,6 +1,7 @@
 // HOTP and TOTP against the published test vectors of RFC 4226 and RFC 6238.
 
 import FoundationEssentials
+import Glibc
 import Testing
 @testable import UpxCore
 
@@ -211,4 +212,69 @@ func otpauthURIInvalidRejected(_ text: String) {
     let error = uriError("otpauth://totp/x?secret=SECRETKEY%G1")
     #expect(error != nil)
     #expect(!(error?.message.contains("SECRETKEY") ?? true))
+}
+
+// MARK: - --watch
+
+/// A clock that a pause moves forward, so the watch loop runs without sleeping.
+private final class SteppingClock: WallClock, WatchPause {
+    var seconds: Double
+    var waitsLeft: Int
+    var delays: [Double] = []
+
+    init(seconds: Double, waits: Int) {
+        self.seconds = seconds
+        self.waitsLeft = waits
+    }
+
+    func now() -> Date { Date(timeIntervalSince1970: seconds) }
+
+    func wait(seconds delay: Double) -> Bool {
+        guard waitsLeft > 0 else { return false }
+        waitsLeft -= 1
+        delays.append(delay)
+        seconds += delay
+        return true
+    }
+}
+
+private func watchOutput(terminal: Bool, json: Bool = false, start: Double, waits: Int) throws -> (String, [Double]) {
+    var output = ""
+    let streams = Streams(out: { output += $0 }, err: { _ in }, readInput: { nil }, outputIsTerminal: terminal)
+    let clock = SteppingClock(seconds: start, waits: waits)
+    let key = try Base32.decode(Secret("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"))
+    let watch = TOTPWatch(totp: try TOTP(), key: key, json: json, streams: streams, clock: clock)
+    #expect(try watch.run(pause: clock) == .success)
+    return (output, clock.delays)
+}
+
+@Test func watchPipeOneLinePerStep() throws {
+    // From T = 29.5: step 0 until 30, then steps 1 and 2 a period apart.
+    let (output, delays) = try watchOutput(terminal: false, start: 29.5, waits: 2)
+    #expect(output == "755224\n287082\n359152\n")
+    #expect(delays == [0.5, 30])
+}
+
+@Test func watchPipeJSON() throws {
+    let (output, _) = try watchOutput(terminal: false, json: true, start: 59, waits: 0)
+    #expect(output == #"{"code":"287082","counter":1,"next":"359152","remaining":1}"# + "\n")
+}
+
+@Test func watchTerminalRedrawsEachSecond() throws {
+    let (output, delays) = try watchOutput(terminal: true, start: 58, waits: 2)
+    let clear = "\r\u{1B}[K"
+    #expect(output == "\u{1B}[?25l"
+        + clear + "287082  [##----------------------------] 2s  next 359152"
+        + clear + "287082  [#-----------------------------] 1s  next 359152"
+        + clear + "359152  [##############################] 30s  next 969429"
+        + "\u{1B}[?25h\n")
+    #expect(delays == [1, 1])
+}
+
+@Test func watchStopsOnOutputError() throws {
+    let streams = Streams(out: { _ in }, err: { _ in }, readInput: { nil }, outputError: { EPIPE })
+    let clock = SteppingClock(seconds: 0, waits: 5)
+    let watch = TOTPWatch(totp: try TOTP(), key: Secret([1, 2, 3]), json: false, streams: streams, clock: clock)
+    #expect(try watch.run(pause: clock) == .success)
+    #expect(clock.delays.isEmpty)
 }

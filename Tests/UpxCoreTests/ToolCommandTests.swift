@@ -343,7 +343,10 @@ func totpCommandVerifyMalformedCode(_ code: String) {
     #expect(totp(["--verify", code]).status == 2)
 }
 
-@Test(arguments: [["--next", "--remaining"], ["--window", "1", "--next"], ["--verify", "287082", "--remaining"]])
+@Test(arguments: [
+    ["--next", "--remaining"], ["--window", "1", "--next"], ["--verify", "287082", "--remaining"], ["--watch", "--next"],
+    ["--watch", "--counter", "1"],
+])
 func totpCommandModesConflict(_ arguments: [String]) {
     #expect(totp(arguments).status == 2)
 }

@@ -19,6 +19,7 @@ public enum TOTPCommand {
             OptionSpec("remaining", help: "print the seconds left in the current time step"),
             OptionSpec("next", help: "print the code of the following step"),
             OptionSpec("verify", value: "CODE", help: "exit 0 and print the offset if CODE is within --window steps (default 1)"),
+            OptionSpec("watch", help: "keep the code current until Ctrl-C: one redrawn line on a terminal"),
             OptionSpec("json", help: "print the result as one JSON object"),
             OptionSpec("secret-file", value: "PATH", help: "read the secret from this file"),
         ],
@@ -37,11 +38,16 @@ public enum TOTPCommand {
 
             The result goes to standard output. When standard error is a terminal, the
             seconds left before the code changes go there. Offsets print as -1, +0, +1.
+            --watch on a terminal redraws the code, a bar of the seconds left and the next
+            code each second until Ctrl-C, which exits 0; elsewhere it prints each new code
+            on its own line.
+
             --json prints one object: {"code","counter","remaining"} for the code;
             {"code","counter","starts_in"} with --next; {"remaining","counter"} with
-            --remaining; {"codes":[{"offset","counter","code"}]} with --window; and
-            {"match":true,"offset"} or {"match":false} with --verify. HOTP results have no
-            "remaining" or "starts_in". A code that does not verify exits 1.
+            --remaining; {"codes":[{"offset","counter","code"}]} with --window;
+            {"match":true,"offset"} or {"match":false} with --verify; and
+            {"code","counter","remaining","next"} once a step with --watch. HOTP results
+            have no "remaining" or "starts_in". A code that does not verify exits 1.
             """
     )
 
@@ -54,7 +60,11 @@ public enum TOTPCommand {
     ///
     /// A code from a wrong clock is the usual reason a login fails, so a TOTP code computed from
     /// the clock comes with a warning when `clockStatus` reports the clock unsynchronised.
-    public static func run(_ arguments: ParsedArguments, _ context: Context, clockStatus: any ClockStatus) throws -> ExitCode {
+    /// `makePause` makes the wait between --watch updates; the live one blocks SIGINT and SIGTERM.
+    public static func run(
+        _ arguments: ParsedArguments, _ context: Context, clockStatus: any ClockStatus,
+        makePause: () -> any WatchPause = { SignalPause() }
+    ) throws -> ExitCode {
         let request = try secretRequest(arguments)
         var options = try OTPOptions(arguments)
         let mode = try OTPMode(arguments)
@@ -69,6 +79,12 @@ public enum TOTPCommand {
                     + "(check the time source with timedatectl or chronyc tracking)\n")
         }
 
+        if mode == .watch {
+            let watch = TOTPWatch(
+                totp: try options.totp(), key: key, json: arguments.has("json"), streams: context.streams,
+                clock: context.clock)
+            return try watch.run(pause: makePause())
+        }
         let report = OTPReport(position: position, key: key, json: arguments.has("json"), streams: context.streams)
         return try report.print(mode)
     }

@@ -23,7 +23,7 @@ public struct KernelClockStatus: ClockStatus {
     }
 }
 
-/// A clock status that always returns the same answer, for tests.
+/// A clock status fixed at one value, for tests.
 public struct FixedClockStatus: ClockStatus {
     public let synchronised: Bool?
     public init(synchronised: Bool?) { self.synchronised = synchronised }
