@@ -70,7 +70,7 @@ struct TOTPWatch {
         return .success
     }
 
-    /// The terminal line: code, a bar of the seconds left, the seconds, and the next code.
+    /// Formats the terminal line: code, a bar of the seconds left, the seconds, and the next code.
     func line(step: UInt64, remaining: Int) throws -> String {
         let width = min(totp.period, 30)
         let filled = (remaining * width + totp.period - 1) / totp.period
@@ -79,7 +79,7 @@ struct TOTPWatch {
         return "\(try totp.hotp.code(key: key, counter: step))  [\(bar)] \(remaining)s  next \(next)"
     }
 
-    /// The line for one step when output is not a terminal: the code, or a JSON object.
+    /// Formats the line for one step when output is not a terminal: the code, or a JSON object.
     func record(step: UInt64, remaining: Int) throws -> String {
         let code = try totp.hotp.code(key: key, counter: step)
         guard json else { return code }
