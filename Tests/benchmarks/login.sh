@@ -56,13 +56,7 @@ PY
 key=$(keyctl search @u user upx:bench)
 
 ratio() {
-    python3 - "$1" <<'PY'
-import json
-import sys
-
-first, second = json.load(open(sys.argv[1]))["results"][:2]
-print(f"ratio: '{first['command']}' takes {first['mean'] / second['mean']:.2f}x the mean time of '{second['command']}'")
-PY
+    python3 "$root/Tests/benchmarks/ratio.py" "$1"
 }
 
 echo "== cached token: upx-login against keyctl"

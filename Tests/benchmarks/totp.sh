@@ -26,10 +26,4 @@ hyperfine -N --warmup 20 --runs 300 --export-json "$work/totp.json" \
     -n "upx-totp" "$bin/upx-totp" \
     -n "oathtool --totp" "oathtool --totp -b $UPSTOX_TOTP_SECRET"
 
-python3 - "$work/totp.json" <<'PY'
-import json
-import sys
-
-first, second = json.load(open(sys.argv[1]))["results"][:2]
-print(f"ratio: '{first['command']}' takes {first['mean'] / second['mean']:.2f}x the mean time of '{second['command']}'")
-PY
+python3 "$root/Tests/benchmarks/ratio.py" "$work/totp.json"
