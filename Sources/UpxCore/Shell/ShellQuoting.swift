@@ -5,17 +5,3 @@
 public func posixQuoted(_ value: String) -> String {
     "'" + value.replacingAll("'", with: #"'\''"#) + "'"
 }
-
-extension String {
-    /// The string with every occurrence of `target` replaced; the stdlib spelling without Foundation.
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
-    }
-}

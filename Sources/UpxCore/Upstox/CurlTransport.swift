@@ -149,15 +149,3 @@ private let headerCallback: upx_curl_write_callback = { data, size, count, conte
     }
     return length
 }
-
-extension StringProtocol {
-    /// Removes the given Unicode scalars from both ends. It compares scalars, not Characters,
-    /// because "\r\n" is one Character and would not match "\n".
-    func trimmingCharacters(in characters: String) -> String {
-        let set = Set(characters.unicodeScalars)
-        var scalars = Substring(self).unicodeScalars[...]
-        while let first = scalars.first, set.contains(first) { scalars = scalars.dropFirst() }
-        while let last = scalars.last, set.contains(last) { scalars = scalars.dropLast() }
-        return String(String.UnicodeScalarView(scalars))
-    }
-}
