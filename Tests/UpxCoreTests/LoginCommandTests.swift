@@ -23,7 +23,7 @@ private let loginEnvironment = [
     "UPSTOX_SERVICE_BASE_URL": FakeAccount.serviceBaseURL,
 ]
 
-/// A keyring that holds no key and whose `store` fails with EDQUOT, as the kernel's does when
+/// A keyring that contains no key and whose `store` fails with EDQUOT, as the kernel's does when
 /// the user's key quota is used up.
 private final class FullKeyring: KeyringStore {
     func store(name: String, payload: [UInt8], timeoutSeconds: UInt32) throws -> Int32 {

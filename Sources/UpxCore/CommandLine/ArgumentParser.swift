@@ -32,7 +32,7 @@ public struct ParsedArguments: Sendable, Equatable {
         flagCounts[long, default: 0] > 0 || values[long] != nil
     }
 
-    /// The last value given to an option, as GNU tools let a later option override an earlier one.
+    /// Returns the last value given to an option, as GNU tools let a later option override an earlier one.
     public func value(_ long: String) -> String? {
         values[long]?.last
     }

@@ -9,10 +9,10 @@ public struct DotEnvFile: Sendable {
     /// Parses a `.env` file as python-dotenv does, with one difference: a line it would skip
     /// with a warning is an error naming the file and line here.
     ///
-    /// Understood: `NAME=value` with an optional `export` prefix, blank lines, `#` comments
-    /// on their own line or after whitespace behind a value, single quotes (only `\\` and
-    /// `\'` escaped), double quotes (`\\ \' \" \a \b \f \n \r \t \v` escaped), quoted values
-    /// over several lines, CRLF line ends, and `${NAME}` or `${NAME:-default}` in any value,
+    /// It reads `NAME=value` with an optional `export` prefix, blank lines, and `#` comments
+    /// on their own line or after whitespace behind a value. Single quotes escape only `\\`
+    /// and `\'`; double quotes also `\" \a \b \f \n \r \t \v`. Quoted values may span
+    /// lines, line ends may be CRLF, and `${NAME}` or `${NAME:-default}` may appear in any value,
     /// single-quoted ones included, as python-dotenv 1.0 expands them. Expansion takes
     /// earlier values of the file first, then `environment`, as its `dotenv_values` does.
     /// Unlike python-dotenv, a UTF-8 byte-order mark is dropped instead of becoming part of

@@ -10,7 +10,7 @@ struct LocatedSecret {
     let source: String
 }
 
-/// Where the command line asks upx-totp to read the secret; at most one may be given.
+/// The place the command line names for the secret; at most one may be given.
 enum SecretRequest {
     case none
     case standardInput

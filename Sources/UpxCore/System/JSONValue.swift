@@ -51,7 +51,7 @@ public enum JSONValue: Codable, Equatable, Sendable {
         try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
     }
 
-    /// The member of an object; `.null` for a missing key or a value that is not an object.
+    /// Returns the member of an object, or `.null` for a missing key or a value that is not an object.
     public subscript(key: String) -> JSONValue {
         if case .object(let members) = self { return members[key] ?? .null }
         return .null

@@ -42,7 +42,7 @@ public struct TokenRecord: Codable, Equatable, Sendable {
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // JSONEncoder fails only on non-finite floats, and the record has none.
+        // The record holds only strings and integers, which JSONEncoder always encodes.
         return Array((try? encoder.encode(self)) ?? Data())
     }
 
