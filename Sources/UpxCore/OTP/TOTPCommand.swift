@@ -27,11 +27,11 @@ public enum TOTPCommand {
             The secret is base32 text or an otpauth://totp/ or otpauth://hotp/ URI, whose
             algorithm, digits and period apply unless an option contradicts them, which is
             an error. The first source given wins: --secret-file; standard input when the
-            operand is '-'; a SECRET operand; UPSTOX_TOTP_SECRET; the file that
-            UPSTOX_TOTP_SECRET_FILE names. Each variable is read from the environment, then
-            from ./.env. Files must be owned by you and closed to group and others
-            (upx-perm --fix PATH does that). A SECRET operand works but prints a warning,
-            because other local users can read a command line.
+            operand is '-' (not echoed when typed on a terminal); a SECRET operand;
+            UPSTOX_TOTP_SECRET; the file that UPSTOX_TOTP_SECRET_FILE names. Each variable is
+            read from the environment, then from ./.env. Files must be owned by you and
+            closed to group and others (upx-perm --fix PATH does that). A SECRET operand
+            works but prints a warning, because other local users can read a command line.
 
             With --counter, or an otpauth://hotp URI, the code is the HOTP code of that
             counter, and the options about time do not apply.

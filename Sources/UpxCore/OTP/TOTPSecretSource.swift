@@ -76,11 +76,10 @@ enum TOTPSecretSource {
     }
 
     private static func readStandardInput(_ context: Context) throws -> LocatedSecret {
-        // NOTE: echo stays on, so a terminal shows the secret as it is typed. Turning echo off with tcsetattr would fix that.
         if context.streams.inputIsTerminal {
-            context.streams.err("upx-totp: reading the secret from standard input (end with Ctrl-D)\n")
+            context.streams.err("upx-totp: type the secret or otpauth URI, then Enter and Ctrl-D (it is not shown)\n")
         }
-        guard let bytes = context.streams.readInput() else {
+        guard let bytes = context.streams.readSecretInput() else {
             throw CredentialError.unreadableFile(path: "standard input", reason: "the read failed")
         }
         return LocatedSecret(text: Secret(bytes), name: "TOTP secret", source: "standard input")

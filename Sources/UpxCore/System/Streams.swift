@@ -8,6 +8,8 @@ public final class Streams {
     public let err: (String) -> Void
     /// Reads all of standard input; nil when it cannot be read.
     public let readInput: () -> [UInt8]?
+    /// Reads all of standard input as `readInput` does, with echo off when the input is a terminal.
+    public let readSecretInput: () -> [UInt8]?
     public let outputIsTerminal: Bool
     public let errorIsTerminal: Bool
     public let inputIsTerminal: Bool
@@ -17,13 +19,14 @@ public final class Streams {
 
     public init(
         out: @escaping (String) -> Void, err: @escaping (String) -> Void,
-        readInput: @escaping () -> [UInt8]?,
+        readInput: @escaping () -> [UInt8]?, readSecretInput: (() -> [UInt8]?)? = nil,
         outputIsTerminal: Bool = false, errorIsTerminal: Bool = false, inputIsTerminal: Bool = false,
         outputError: @escaping () -> Int32? = { nil }
     ) {
         self.out = out
         self.err = err
         self.readInput = readInput
+        self.readSecretInput = readSecretInput ?? readInput
         self.outputIsTerminal = outputIsTerminal
         self.errorIsTerminal = errorIsTerminal
         self.inputIsTerminal = inputIsTerminal
@@ -39,6 +42,7 @@ public final class Streams {
             },
             err: { writeAll(STDERR_FILENO, $0) },
             readInput: { readAll(STDIN_FILENO) },
+            readSecretInput: { TerminalEcho.withEchoOff(STDIN_FILENO) { readAll(STDIN_FILENO) } },
             outputIsTerminal: isatty(STDOUT_FILENO) == 1,
             errorIsTerminal: isatty(STDERR_FILENO) == 1,
             inputIsTerminal: isatty(STDIN_FILENO) == 1,
