@@ -143,10 +143,9 @@ struct OTPReport {
         streams.out((json ? JSONValue.object(fields).serialized() : text) + "\n")
     }
 
-    // NOTE: JSONValue stores numbers as Double, so a counter above 2^53 prints rounded in --json output.
     private func counterValue(offset: Int) -> JSONValue {
         let counter = offset < 0 ? position.counter &- UInt64(-offset) : position.counter &+ UInt64(offset)
-        return .number(Double(counter))
+        return .unsignedInteger(counter)
     }
 
     private func signed(_ offset: Int) -> String {

@@ -85,7 +85,7 @@ struct TOTPWatch {
         guard json else { return code }
         let next = try totp.hotp.code(key: key, counter: step &+ 1)
         let fields: [String: JSONValue] = [
-            "code": .string(code), "counter": .number(Double(step)), "remaining": .number(Double(remaining)),
+            "code": .string(code), "counter": .unsignedInteger(step), "remaining": .number(Double(remaining)),
             "next": .string(next),
         ]
         return JSONValue.object(fields).serialized()

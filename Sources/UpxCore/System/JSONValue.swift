@@ -7,6 +7,9 @@ public enum JSONValue: Codable, Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
+    /// A whole number that must print exactly, such as an HOTP counter past 2^53, which a
+    /// Double would round. Parsing never produces it.
+    case unsignedInteger(UInt64)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -40,6 +43,7 @@ public enum JSONValue: Codable, Equatable, Sendable {
             } else {
                 try container.encode(value)
             }
+        case .unsignedInteger(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -89,6 +93,7 @@ public enum JSONValue: Codable, Equatable, Sendable {
         switch self {
         case .string(let value): value
         case .number(let value) where value.rounded() == value: String(Int64(value))
+        case .unsignedInteger(let value): String(value)
         default: nil
         }
     }
