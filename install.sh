@@ -9,7 +9,7 @@
 #   --with-test-deps   also install what the test suite needs (keyutils, oathtool, shells)
 set -euo pipefail
 
-build_packages=(libkeyutils-dev libcurl4-openssl-dev libssl-dev keyutils)
+build_packages=(libkeyutils-dev libcurl4-openssl-dev nettle-dev keyutils)
 test_packages=(oathtool bash zsh fish tmux hyperfine python3 python3-venv util-linux passwd)
 
 if [[ $(id -u) -eq 0 ]]; then prefix=${PREFIX:-/usr/local}; else prefix=${PREFIX:-$HOME/.local}; fi

@@ -1,4 +1,4 @@
-// HMAC-based one-time passwords (RFC 4226), computed with libcrypto's HMAC.
+// HMAC-based one-time passwords (RFC 4226), computed with Nettle's HMAC.
 
 import CCrypto
 
@@ -12,11 +12,11 @@ public enum OTPAlgorithm: String, Sendable, CaseIterable {
         self.init(rawValue: compact)
     }
 
-    var digest: OpaquePointer? {
+    var hmacAlgorithm: Int32 {
         switch self {
-        case .sha1: EVP_sha1()
-        case .sha256: EVP_sha256()
-        case .sha512: EVP_sha512()
+        case .sha1: Int32(UPX_HMAC_SHA1.rawValue)
+        case .sha256: Int32(UPX_HMAC_SHA256.rawValue)
+        case .sha512: Int32(UPX_HMAC_SHA512.rawValue)
         }
     }
 }
@@ -52,17 +52,15 @@ public struct HOTP: Sendable, Equatable {
     public func code(key: UnsafeRawBufferPointer, counter: UInt64) throws(OTPError) -> String {
         guard key.count > 0 else { throw .emptySecret }
 
-        var mac = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var mac = [UInt8](repeating: 0, count: Int(UPX_HMAC_MAX_SIZE))
         defer { mac.withUnsafeMutableBytes { wipe($0) } }
-        var macLength: UInt32 = 0
-        let message = withUnsafeBytes(of: counter.bigEndian) { Array($0) }
-        let produced = message.withUnsafeBytes { messageBuffer in
-            HMAC(
-                algorithm.digest, key.baseAddress, Int32(key.count),
-                messageBuffer.baseAddress, messageBuffer.count, &mac, &macLength
-            )
+        var message = withUnsafeBytes(of: counter.bigEndian) { Array($0) }
+        let macLength = mac.withUnsafeMutableBufferPointer { macBuffer in
+            upx_hmac(
+                algorithm.hmacAlgorithm, key.baseAddress?.assumingMemoryBound(to: UInt8.self), key.count,
+                &message, message.count, macBuffer.baseAddress)
         }
-        guard produced != nil, macLength >= 20 else { throw .hmacFailed(algorithm: algorithm) }
+        guard macLength >= 20 else { throw .hmacFailed(algorithm: algorithm) }
 
         // Dynamic truncation: the low 4 bits of the last byte pick where 4 bytes are read.
         let offset = Int(mac[Int(macLength) - 1] & 0x0F)
