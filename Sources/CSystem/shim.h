@@ -22,3 +22,11 @@ static inline int upx_openat(int directory, const char *path, int flags) {
 static inline int upx_open_mode(const char *path, int flags, unsigned int mode) {
     return open(path, flags, (mode_t)mode);
 }
+
+// glibc declares pipe2 only under _GNU_SOURCE, which this module cannot set for its headers.
+extern int pipe2(int fds[2], int flags);
+
+/// Creates a pipe whose two ends close on exec, as pipe2(2) with O_CLOEXEC.
+static inline int upx_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

@@ -251,9 +251,11 @@ func helpTextListsEveryOption(_ toolName: String) throws {
 }
 
 @Test func runnerToolErrorOneLine() {
-    let run = runTool(sampleTool, { _, _ in throw CredentialError.missing(name: "UPSTOX_PIN_CODE") }, [])
+    let run = runTool(sampleTool, { _, _ in throw CredentialError.missing(name: "UPSTOX_PIN_CODE", places: ["/x/.env"]) }, [])
     #expect(run.status == 3)
-    #expect(run.error == "tool: missing credential UPSTOX_PIN_CODE: set it in the environment or in ./.env\n")
+    #expect(
+        run.error == "tool: missing credential UPSTOX_PIN_CODE: set it, UPSTOX_PIN_CODE_FILE or UPSTOX_PIN_CODE_CMD "
+            + "in the environment or in /x/.env (upx-login --check-config lists every source)\n")
 }
 
 @Test func runnerPassesParsedArguments() {

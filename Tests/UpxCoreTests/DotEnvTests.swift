@@ -266,10 +266,10 @@ func secretFileFIFORejectedWithoutBlocking() {
         environment: ["A": "from-environment"], clock: FixedClock(unixSeconds: 0),
         streams: Streams(out: { _ in }, err: { _ in }, readInput: { nil }), keyring: MemoryKeyring(),
         makeTransport: { FakeTransport(routes: [:]) }, workingDirectory: directory.path)
-    let configuration = try Configuration.load(context: context)
+    let configuration = try Configuration(context: context, profile: "default")
 
-    #expect(configuration.value("A")?.value == "from-environment")
-    #expect(configuration.value("A")?.source == "the environment")
-    #expect(configuration.value("B")?.value == "only-file")
-    #expect(configuration.value("B")?.source == directory.path + "/.env")
+    #expect(try configuration.value("A", required: true)?.value == "from-environment")
+    #expect(try configuration.value("A", required: true)?.source == "the environment")
+    #expect(try configuration.value("B", required: true)?.value == "only-file")
+    #expect(try configuration.value("B", required: true)?.source == directory.path + "/.env")
 }

@@ -274,7 +274,8 @@ func loginCommandMissingCredential(_ name: String) {
     let run = runLogin(["--print"], environment: environment)
 
     #expect(run.status == 3)
-    #expect(run.error == "upx-login: missing credential \(name): set it in the environment or in ./.env\n")
+    #expect(run.error.hasPrefix("upx-login: missing credential \(name): set it, \(name)_FILE or \(name)_CMD in the environment or in "))
+    #expect(run.error.hasSuffix("/.env (upx-login --check-config lists every source)\n"))
     #expect(run.output.isEmpty)
     #expect(run.transports.isEmpty)
 }
@@ -307,7 +308,9 @@ func loginCommandInvalidCredential(_ name: String, _ value: String) {
     let run = runLogin([], environment: environment)
 
     #expect(run.status == 3)
-    #expect(run.error.hasPrefix("upx-login: invalid UPSTOX_SERVICE_BASE_URL 'http://service.example': "))
+    #expect(
+        run.error == "upx-login: invalid UPSTOX_SERVICE_BASE_URL from the environment: "
+            + "plain http is allowed only for loopback hosts; use https://\n")
     #expect(run.transports.isEmpty)
 }
 

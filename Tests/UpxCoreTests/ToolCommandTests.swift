@@ -122,7 +122,8 @@ private func perm(_ arguments: [String], in directory: String, errorIsTerminal: 
 @Test func totpCommandMissingSecret() {
     let run = totp([], environment: [:])
     #expect(run.status == 3)
-    #expect(run.error == "upx-totp: \(CredentialError.missing(name: "UPSTOX_TOTP_SECRET").message)\n")
+    #expect(run.error.hasPrefix("upx-totp: missing credential UPSTOX_TOTP_SECRET: set it, UPSTOX_TOTP_SECRET_FILE"))
+    #expect(run.error.hasSuffix("/.env (upx-login --check-config lists every source)\n"))
 }
 
 @Test func totpCommandInvalidSecretNamesSource() {

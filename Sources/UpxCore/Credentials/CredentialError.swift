@@ -2,7 +2,9 @@
 
 /// A credential that is missing, malformed, or kept in an unsafe file.
 public enum CredentialError: ToolError, Equatable {
-    case missing(name: String)
+    /// A credential no source has; `places` are the env files that were searched.
+    case missing(name: String, places: [String])
+    case commandFailed(name: String, reason: String)
     case invalid(name: String, source: String, reason: String)
     case malformedFile(path: String, line: Int, reason: String)
     case unreadableFile(path: String, reason: String)
@@ -15,8 +17,12 @@ public enum CredentialError: ToolError, Equatable {
 
     public var message: String {
         switch self {
-        case .missing(let name):
-            "missing credential \(name): set it in the environment or in ./.env"
+        case .missing(let name, let places):
+            "missing credential \(name): set it, \(name)_FILE or \(name)_CMD in the environment"
+                + (places.isEmpty ? "" : " or in " + places.joined(separator: " or "))
+                + " (upx-login --check-config lists every source)"
+        case .commandFailed(let name, let reason):
+            "\(name)_CMD failed: \(reason)"
         case .invalid(let name, let source, let reason):
             "invalid \(name) from \(source): \(reason)"
         case .malformedFile(let path, let line, let reason):

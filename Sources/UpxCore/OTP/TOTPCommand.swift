@@ -22,16 +22,19 @@ public enum TOTPCommand {
             OptionSpec("watch", help: "keep the code current until Ctrl-C: one redrawn line on a terminal"),
             OptionSpec("json", help: "print the result as one JSON object"),
             OptionSpec("secret-file", value: "PATH", help: "read the secret from this file"),
+            OptionSpec("profile", short: "P", value: "NAME", help: "use the TOTP secret of this upx-login profile (also UPX_PROFILE)"),
         ],
         details: """
             The secret is base32 text or an otpauth://totp/ or otpauth://hotp/ URI, whose
             algorithm, digits and period apply unless an option contradicts them, which is
             an error. The first source given wins: --secret-file; standard input when the
-            operand is '-' (not echoed when typed on a terminal); a SECRET operand;
-            UPSTOX_TOTP_SECRET; the file that UPSTOX_TOTP_SECRET_FILE names. Each variable is
-            read from the environment, then from ./.env. Files must be owned by you and
-            closed to group and others (upx-perm --fix PATH does that). A SECRET operand
-            works but prints a warning, because other local users can read a command line.
+            operand is '-' (not echoed when typed on a terminal); a SECRET operand; else
+            UPSTOX_TOTP_SECRET as upx-login reads it for the profile: the environment,
+            UPSTOX_TOTP_SECRET_FILE, UPSTOX_TOTP_SECRET_CMD, $CREDENTIALS_DIRECTORY, then
+            the profile's env file (for the default profile also ./.env). Files must be
+            owned by you and closed to group and others (upx-perm --fix PATH does that).
+            A SECRET operand works but prints a warning, because other local users can
+            read a command line.
 
             With --counter, or an otpauth://hotp URI, the code is the HOTP code of that
             counter, and the options about time do not apply.
@@ -142,9 +145,15 @@ public enum TOTPCommand {
             throw UsageError.conflictingOptions(operand == "-" ? "-" : "SECRET", "--secret-file")
         }
 
-        if let secretFile { return .file(secretFile) }
+        if let secretFile {
+            if arguments.has("profile") { throw UsageError.conflictingOptions("--secret-file", "--profile") }
+            return .file(secretFile)
+        }
+        if arguments.has("profile"), operand != nil {
+            throw UsageError.conflictingOptions(operand == "-" ? "-" : "SECRET", "--profile")
+        }
         switch operand {
-        case nil: return .none
+        case nil: return .none(profile: arguments.value("profile"))
         case "-": return .standardInput
         case let secret?: return .operand(Secret(secret))
         }

@@ -12,7 +12,8 @@ struct LocatedSecret {
 
 /// The place the command line names for the secret; at most one may be given.
 enum SecretRequest {
-    case none
+    /// No place on the command line: the configured secret of a profile, or of UPX_PROFILE when nil.
+    case none(profile: String?)
     case standardInput
     case file(String)
     /// A secret typed as the operand, which other local users can read in /proc/PID/cmdline.
@@ -22,10 +23,9 @@ enum SecretRequest {
 /// The places upx-totp looks for the secret.
 enum TOTPSecretSource {
     static let variableName = "UPSTOX_TOTP_SECRET"
-    static let fileVariableName = "UPSTOX_TOTP_SECRET_FILE"
 
     /// Returns the secret that the command line names, else `UPSTOX_TOTP_SECRET`, else the file that
-    /// `UPSTOX_TOTP_SECRET_FILE` names, each read from the environment and then from `./.env`.
+    /// `UPSTOX_TOTP_SECRET_FILE` or `UPSTOX_TOTP_SECRET_CMD` give, as upx-login looks them up.
     ///
     /// Files go through the same checks as upx-login's, so a file that other users can read is rejected.
     static func locate(_ request: SecretRequest, context: Context) throws -> LocatedSecret {
@@ -40,32 +40,18 @@ enum TOTPSecretSource {
                 "upx-totp: warning: other local users can read a secret given as an argument; "
                     + "use --secret-file, '-' or UPSTOX_TOTP_SECRET instead\n")
             return LocatedSecret(text: secret, name: "TOTP secret", source: "the command line")
-        case .none:
-            return try locateConfigured(context)
+        case .none(let profile):
+            return try locateConfigured(context, profile: profile)
         }
     }
 
-    private static func locateConfigured(_ context: Context) throws -> LocatedSecret {
-        if let value = context.environment[variableName], !value.isEmpty {
-            return LocatedSecret(text: Secret(value), name: variableName, source: "the environment")
-        }
-        if let path = context.environment[fileVariableName], !path.isEmpty {
-            return try locateFile(path, context: context)
-        }
-
-        let configuration = try Configuration.load(context: context, needed: [variableName])
-        if let found = configuration.value(variableName), !found.value.isEmpty {
-            return LocatedSecret(text: Secret(found.value), name: variableName, source: found.source)
-        }
-        if let file = configuration.value(fileVariableName), !file.value.isEmpty {
-            return try locateFile(file.value, context: context)
-        }
-        throw CredentialError.missing(name: variableName)
-    }
-
-    private static func locateFile(_ name: String, context: Context) throws -> LocatedSecret {
-        let path = resolvedPath(name, in: context.workingDirectory)
-        return LocatedSecret(text: try readFile(path), name: variableName, source: path)
+    /// Looks the secret up as upx-login does: the environment, UPSTOX_TOTP_SECRET_FILE and
+    /// UPSTOX_TOTP_SECRET_CMD, systemd credentials, then the profile's env files.
+    private static func locateConfigured(_ context: Context, profile: String?) throws -> LocatedSecret {
+        let name = try Profiles.name(option: profile, environment: context.environment)
+        let configuration = try Configuration(context: context, profile: name)
+        let found = try configuration.required(variableName)
+        return LocatedSecret(text: Secret(found.value), name: variableName, source: found.source)
     }
 
     private static func readFile(_ path: String) throws -> Secret {

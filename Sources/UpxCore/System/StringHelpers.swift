@@ -18,6 +18,11 @@ extension String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 
+    /// Pads the string on the right with spaces to `width` characters, for table columns.
+    func rightPadded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+
     /// Replaces every occurrence of `target`, as Foundation's `replacingOccurrences` would.
     func replacingAll(_ target: String, with replacement: String) -> String {
         var result = ""

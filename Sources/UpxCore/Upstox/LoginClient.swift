@@ -1,6 +1,7 @@
 // Requests to Upstox with the login page's headers, and the reading of its replies.
 
 import FoundationEssentials
+import Glibc
 
 /// Sends the login's requests and turns each reply into data or an `UpstoxError`.
 final class LoginClient {
@@ -11,9 +12,14 @@ final class LoginClient {
     let requestID: String
     let deviceID: String
 
-    init(transport: any HTTPTransport, hosts: UpstoxHosts, log: @escaping (String) -> Void) {
+    /// The wait before each request after the first, as the Python client's UPSTOX_SLEEP_TIME sets.
+    let pauseMilliseconds: Int
+    private var requestCount = 0
+
+    init(transport: any HTTPTransport, hosts: UpstoxHosts, pauseMilliseconds: Int = 0, log: @escaping (String) -> Void) {
         self.transport = transport
         self.hosts = hosts
+        self.pauseMilliseconds = pauseMilliseconds
         self.log = log
         self.requestID = "WPRO-" + randomAlphanumerics(count: 10)
         self.deviceID = UUID().uuidString.lowercased()
@@ -109,6 +115,8 @@ final class LoginClient {
     }
 
     private func send(_ step: LoginStep, _ request: HTTPRequest) throws -> HTTPResponse {
+        if requestCount > 0, pauseMilliseconds > 0 { usleep(UInt32(pauseMilliseconds) * 1000) }
+        requestCount += 1
         let stopwatch = Stopwatch()
         let path = URLParts(request.url)?.pathAndQuery.split(separator: "?").first.map(String.init) ?? ""
         do {

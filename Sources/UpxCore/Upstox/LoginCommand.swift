@@ -14,28 +14,47 @@ public enum LoginCommand {
             A token cached in the keyring with more than 5 minutes left is used without any request.
             Typical use: eval "$(upx-login --export)"
             """,
-        usage: ["[--export | --print] [--profile NAME] [--force] [--debug] [--quiet]"],
+        usage: [
+            "[--export | --print] [--profile NAME] [--env-file PATH] [--force] [--debug] [--quiet]",
+            "--check-config [--profile NAME] [--env-file PATH]", "--list-profiles",
+        ],
         options: [
             OptionSpec("export", short: "e", help: "print shell commands that export the token and its expiry"),
             OptionSpec("print", short: "p", help: "print the bare access token"),
-            OptionSpec("profile", short: "P", value: "NAME", help: "account profile; names the key upx:NAME (default: default)"),
+            OptionSpec("profile", short: "P", value: "NAME", help: "account profile; names the key upx:NAME and the env file (default: default)"),
+            OptionSpec("env-file", value: "PATH", help: "read credentials from this env file instead of the profile's (also UPSTOX_ENV_FILE)"),
+            OptionSpec("check-config", help: "show each setting, its source and whether it is valid, masked; send no request"),
+            OptionSpec("list-profiles", help: "list the profiles that have an env file, and their cached tokens"),
             OptionSpec("force", short: "f", help: "log in even when a valid token is cached"),
             OptionSpec("debug", short: "d", help: "print each request with its timing on stderr (also UPSTOX_DEBUG=1)"),
             OptionSpec("quiet", short: "q", help: "print nothing on stderr but errors"),
         ],
         details: """
-            Credentials (environment first, then ./.env):
+            Credentials, each looked up in this order until one source has it:
+              1. the environment: NAME, then NAME_FILE (a file holding the value), then
+                 NAME_CMD (a command printing it, such as pass show upstox/pin)
+              2. $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=)
+              3. the env file: --env-file, else UPSTOX_ENV_FILE, else the profile's
+                 ${XDG_CONFIG_HOME:-~/.config}/upx/PROFILE.env; the default profile
+                 then also reads ./.env. NAME, NAME_FILE and NAME_CMD work there too.
+            Env files and NAME_FILE files must be yours and closed to group and others.
+
               UPSTOX_USERNAME        10-digit mobile number
-              UPSTOX_PIN_CODE        PIN
+              UPSTOX_PIN_CODE        6-digit PIN
               UPSTOX_TOTP_SECRET     base32 TOTP secret
-              UPSTOX_CLIENT_ID       app client id
+              UPSTOX_CLIENT_ID       app client id (API key)
               UPSTOX_CLIENT_SECRET   app client secret
               UPSTOX_REDIRECT_URI    app redirect URI
+              UPSTOX_PASSWORD        accepted but unused: the login never sends it
+              UPSTOX_SLEEP_TIME      milliseconds to wait between requests (default 0)
+              UPSTOX_DEBUG=1         same as --debug
               UPSTOX_API_BASE_URL, UPSTOX_SERVICE_BASE_URL   hosts (plain http only on loopback)
               UPSTOX_COUNTRY_ISD_CODE  dialling code sent by the 2026 login (default +91)
-              UPSTOX_DEBUG=1         same as --debug
               UPX_PROFILE            same as --profile
-            ./.env is read only when the environment lacks one of the six credentials.
+              UPX_CMD_TIMEOUT        seconds a NAME_CMD command may run (default 30)
+            Every credential is checked before the first request, so a typo never spends
+            one of the five PIN attempts. --check-config exits 0 when a login could start,
+            else 3.
 
             The token is kept as key upx:PROFILE in the user keyring (keyctl show @u), readable by
             your processes only, and expires with the token at 03:30 IST.
@@ -47,11 +66,16 @@ public enum LoginCommand {
             throw UsageError.conflictingOptions("--export", "--print")
         }
         if let extra = arguments.operands.first { throw UsageError.unexpectedArgument(extra) }
+        if arguments.has("list-profiles") { return listProfiles(context) }
 
-        let profile = try profileName(arguments, context)
+        let profile = try Profiles.name(option: arguments.value("profile"), environment: context.environment)
         let keyName = "upx:\(profile)"
-        let debug = arguments.has("debug") || context.debugFromEnvironment
-        let log: (String) -> Void = debug ? { context.streams.err("upx-login: \($0)\n") } : { _ in }
+        let configuration = try Configuration(context: context, profile: profile, envFileOption: arguments.value("env-file"))
+        if arguments.has("check-config") {
+            let check = ConfigCheck(configuration: configuration, profile: profile, keyName: keyName)
+            return check.run(keyring: context.keyring, streams: context.streams) ? .success : .badInput
+        }
+        let log = DebugLog(enabled: arguments.has("debug") || context.debugFromEnvironment, streams: context.streams)
 
         if try serveCached(keyName, arguments, context, log: log) { return .success }
 
@@ -61,7 +85,7 @@ public enum LoginCommand {
         if try serveCached(keyName, arguments, context, log: log) { return .success }
 
         try context.keyring.checkWritable(name: keyName, payloadSize: 2048)
-        let record = try logIn(context, log: log)
+        let record = try logIn(context, configuration, quiet: arguments.has("quiet"), log: log)
         let timeout = UInt32(clamping: max(record.secondsLeft(at: context.clock.now()), 1))
         let keyID = try context.keyring.store(name: keyName, payload: record.encoded(), timeoutSeconds: timeout)
         log("stored key \(keyName) (id \(keyID)) in the user keyring, timeout \(timeout) s")
@@ -70,22 +94,10 @@ public enum LoginCommand {
         return .success
     }
 
-    /// Returns the profile from --profile or UPX_PROFILE; letters, digits, `.`, `_` and `-` only,
-    /// because it becomes part of a key name and of file names.
-    static func profileName(_ arguments: ParsedArguments, _ context: Context) throws -> String {
-        let name = arguments.value("profile") ?? context.environment["UPX_PROFILE"] ?? "default"
-        let allowed = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
-        guard !name.isEmpty, name.count <= 64, allowed, !name.hasPrefix("."), !name.hasPrefix("-") else {
-            throw UsageError.invalidValue(
-                option: "--profile", value: name, reason: "use 1 to 64 letters, digits, '.', '_' or '-'")
-        }
-        return name
-    }
-
     /// Prints the cached token and returns true when it may be served: no --force, and
     /// valid for more than the minimum.
     static func serveCached(
-        _ keyName: String, _ arguments: ParsedArguments, _ context: Context, log: (String) -> Void
+        _ keyName: String, _ arguments: ParsedArguments, _ context: Context, log: DebugLog
     ) throws -> Bool {
         guard !arguments.has("force"), let cached = try cachedRecord(keyName, context) else { return false }
         log("using the cached token of key \(keyName), valid for \(cached.secondsLeft(at: context.clock.now())) s")
@@ -101,17 +113,25 @@ public enum LoginCommand {
     }
 
     /// Runs the six steps with the configured credentials and returns the new record.
-    static func logIn(_ context: Context, log: @escaping (String) -> Void) throws -> TokenRecord {
-        let configuration = try Configuration.load(context: context, needed: LoginSettings.requiredNames)
+    static func logIn(_ context: Context, _ configuration: Configuration, quiet: Bool, log: DebugLog) throws -> TokenRecord {
         let credentials = try LoginSettings.credentials(from: configuration)
+        if let debug = try LoginSettings.optional("UPSTOX_DEBUG", from: configuration), LoginSettings.debugFlag(debug) == true {
+            log.enabled = true
+        }
         let hosts = try LoginSettings.hosts(from: configuration)
-        let countryCode = configuration.value("UPSTOX_COUNTRY_ISD_CODE")?.value ?? ProtocolTable.defaultCountryISDCode
+        let countryCode = try LoginSettings.optional("UPSTOX_COUNTRY_ISD_CODE", from: configuration)
+            ?? ProtocolTable.defaultCountryISDCode
+        let pause = try LoginSettings.optional("UPSTOX_SLEEP_TIME", from: configuration).flatMap(LoginSettings.sleepMilliseconds) ?? 0
+        if !quiet, let password = try configuration.value(LoginSettings.unusedName) {
+            context.streams.err(
+                "upx-login: note: UPSTOX_PASSWORD from \(password.source) is not used, because the login never sends a password; remove it\n")
+        }
 
         let flow = LoginFlow(
             transport: context.makeTransport(), hosts: hosts, credentials: credentials,
-            countryISDCode: countryCode,
+            countryISDCode: countryCode, pauseMilliseconds: pause,
             makeTOTPCode: { try LoginSettings.totpCode(credentials.totpSecret, at: context.clock.now()) },
-            log: log)
+            log: log.write)
         let grant = try flow.run()
         try checkToken(grant.accessToken)
 
