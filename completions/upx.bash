@@ -45,18 +45,18 @@ _upx() {
             return ;;
         upx-totp:-d | upx-totp:--digits | upx-totp:-p | upx-totp:--period | upx-totp:--at | upx-totp:--epoch | upx-totp:--counter | upx-totp:--window | upx-totp:--verify)
             return ;;
-        upx-totp:--secret-file)
+        upx-totp:--secret-file | upx-login:--env-file)
             _upx_files "$current"
             return ;;
-        upx-login:-P | upx-login:--profile)
+        upx-login:-P | upx-login:--profile | upx-totp:-P | upx-totp:--profile)
             _upx_profiles "$current"
             return ;;
     esac
 
     local options operands_are_files=0
     case $tool in
-        upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file" ;;
-        upx-login) options="-e --export -p --print -P --profile -f --force -d --debug -q --quiet" ;;
+        upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file -P --profile" ;;
+        upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force -d --debug -q --quiet" ;;
         upx-jwt) options="--json" ;;
         upx-perm) options="--fix" operands_are_files=1 ;;
         *) return ;;

@@ -71,7 +71,7 @@ public enum LoginSettings {
     /// The credentials every login needs.
     public static let requiredNames = rules.filter(\.required).map(\.name)
 
-    /// Accepted for the Python client's users; the login never sends a password.
+    /// A setting accepted from the Python client's users but never sent, because the login takes no password.
     public static let unusedName = "UPSTOX_PASSWORD"
 
     /// Reads and checks the six login credentials; a failure names the variable and its source.

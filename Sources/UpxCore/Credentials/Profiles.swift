@@ -5,7 +5,7 @@ import Glibc
 /// An env file a profile reads, and why.
 public struct EnvFileLocation: Equatable {
     public let path: String
-    /// What chose the file, for messages: `--env-file`, `UPSTOX_ENV_FILE`, `profile work`.
+    /// The option, variable or profile that chose the file, for messages: `--env-file`, `profile work`.
     public let origin: String
     /// True for a file named by --env-file or UPSTOX_ENV_FILE, which is an error when missing.
     public let mustExist: Bool
@@ -35,9 +35,9 @@ public enum Profiles {
         return homeFolder(environment) + "/.config/upx"
     }
 
-    /// Returns the env files a run reads, in order: the file of --env-file or UPSTOX_ENV_FILE
-    /// alone when one is given; else `PROFILE.env` in the config folder, and for the default
-    /// profile `./.env` after it, as the Python client reads.
+    /// Returns the env files a run reads, in order. A file named by --env-file or UPSTOX_ENV_FILE
+    /// is read alone. Otherwise a profile reads `PROFILE.env` in the config folder, and the
+    /// default profile then also reads `./.env`, as the Python client does.
     public static func envFiles(
         profile: String, envFileOption: String?, environment: [String: String], workingDirectory: String
     ) -> [EnvFileLocation] {
