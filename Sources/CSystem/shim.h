@@ -1,4 +1,4 @@
-// Linux calls that glibc declares variadic, wrapped so that Swift can call them.
+// Linux calls that glibc declares variadic or only under _GNU_SOURCE, wrapped so that Swift can call them.
 #include <sys/prctl.h>
 #include <sys/timex.h>
 #include <fcntl.h>
@@ -21,4 +21,12 @@ static inline int upx_openat(int directory, const char *path, int flags) {
 /// Creates a file with a mode, as open(2) with O_CREAT.
 static inline int upx_open_mode(const char *path, int flags, unsigned int mode) {
     return open(path, flags, (mode_t)mode);
+}
+
+/// pipe2(2), which <unistd.h> declares only under _GNU_SOURCE; the Glibc module is built without it.
+int pipe2(int descriptors[2], int flags);
+
+/// Creates a pipe whose two ends close on execve, as pipe2(2) with O_CLOEXEC.
+static inline int upx_pipe_cloexec(int descriptors[2]) {
+    return pipe2(descriptors, O_CLOEXEC);
 }
