@@ -79,7 +79,7 @@ func fixRemovesOtherBitsOnly(_ before: mode_t, _ after: mode_t) throws {
     let finding = try #require(report.findings.first { $0.check == .mode })
     #expect(finding.status == .notFixed(PermissionError.replaced(path: ".env", now: "a symbolic link").message))
     #expect(report.exitCode == .negative)
-    #expect(report.errorLines.contains(PermissionError.replaced(path: ".env", now: "a symbolic link").message))
+    #expect(report.errorLines().contains(PermissionError.replaced(path: ".env", now: "a symbolic link").message))
 }
 
 @Test func fixSkipsFileSwappedForAnother() throws {

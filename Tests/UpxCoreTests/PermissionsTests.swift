@@ -169,6 +169,8 @@ func otherNameHasNoPattern(_ name: String) {
     directory.makeFolder("keys/old")
     directory.makeFile("keys/old/a", mode: 0o600)
     directory.makeFile("keys/b", mode: 0o600)
+    directory.makeFolder("keys/.git")
+    directory.makeFile("keys/.git/config", mode: 0o644)
     let places = CredentialPlaces(workingDirectory: directory.path, environment: [:])
     let paths = try places.paths(forOperands: ["keys/"])
     #expect(paths.map(\.path) == ["keys/", "keys/b", "keys/old", "keys/old/a"])

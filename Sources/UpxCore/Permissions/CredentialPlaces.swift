@@ -132,7 +132,8 @@ public struct CredentialPlaces: Sendable {
 
     private func content(of folder: String, scope: String, pattern: String?) throws(PermissionError) -> [CredentialPath] {
         var places: [CredentialPath] = []
-        for name in try listFolder(resolvedPath(folder, in: workingDirectory), displayedAs: folder) {
+        // A credential folder that is also a repository keeps git's own files in .git, which are no credentials.
+        for name in try listFolder(resolvedPath(folder, in: workingDirectory), displayedAs: folder) where name != ".git" {
             let child = joined(folder, name)
             let fullPath = normalizedPath(resolvedPath(child, in: workingDirectory))
             let isFolder = linkStatusOf(fullPath)?.isDirectory == true

@@ -34,7 +34,7 @@ public enum PermissionCommand {
             for line in report.outputLines { context.streams.out(line + "\n") }
         }
         let quiet = arguments.has("quiet")
-        for line in report.errorLines where !quiet || !line.hasPrefix("skipping ") {
+        for line in report.errorLines(notes: !quiet) {
             context.streams.err("upx-perm: \(line)\n")
         }
         if paths.isEmpty && gatherErrors.isEmpty && !quiet && !arguments.has("json") {
@@ -111,13 +111,14 @@ private let permissionHelpDetails = """
     Files that are neither regular files nor folders, such as /dev/null, are skipped with
     a note on standard error.
 
-    --fix never adds a permission. It opens each file without following a symbolic link,
-    checks that it is still the file checked, yours, and with one link, and then removes the
-    group, others, set-ID and sticky bits through that descriptor. A link's target is
-    changed only when you own it. It appends missing patterns to the .gitignore at the top
-    of the work tree. Each change is printed; a change that fails, or a mode the file
-    system does not keep, is reported on standard error and the finding stays. --fix does
-    not run git rm --cached, change folders above the credentials or change owners.
+    --fix never adds a permission to a credential. It opens each file without following
+    a symbolic link, checks that it is still the file checked, yours, and with one link,
+    and then removes the group, others, set-ID and sticky bits through that descriptor.
+    A link's target is changed only when you own it. It appends missing patterns to the
+    .gitignore at the top of the work tree. Each change is printed. A change that fails,
+    or a mode the file system does not keep, is reported on standard error and the
+    finding stays. --fix does not run git rm --cached, change folders above the
+    credentials or change owners.
 
     --json prints one object: "checked" (number of paths judged), "findings" (objects with
     "check", "path", "target", "type", "owner", "mode", "expected_mode", "reason", "fix",

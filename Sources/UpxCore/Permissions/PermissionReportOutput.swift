@@ -6,14 +6,16 @@ extension PermissionReport {
         changes + recorded.map { "recorded the fingerprint of \($0)" } + openFindings.map(\.summary)
     }
 
-    /// The lines for standard error, without the program name: errors first, then the changes
-    /// --fix could not make, then the paths skipped.
-    public var errorLines: [String] {
+    /// Returns the lines for standard error, without the program name: errors first, then the
+    /// changes --fix could not make, then, with `notes`, the paths skipped.
+    public func errorLines(notes: Bool = true) -> [String] {
         var lines = errors.map(\.message)
         for finding in findings {
             if case .notFixed(let reason) = finding.status { lines.append(reason) }
         }
-        lines += skipped.map { "skipping \($0.path): it is a \($0.type), not a regular file or folder" }
+        if notes {
+            lines += skipped.map { "skipping \($0.path): it is a \($0.type), not a regular file or folder" }
+        }
         return lines
     }
 
