@@ -6,11 +6,11 @@
 #   --prefix DIR       install below DIR (default: /usr/local as root, ~/.local otherwise;
 #                      the PREFIX environment variable also sets it)
 #   --deps-only        install the Debian packages and stop
-#   --with-test-deps   also install what the test suite needs (keyutils, oathtool, shells)
+#   --with-test-deps   also install what the test suite needs (keyutils, oathtool, shells, git)
 set -euo pipefail
 
 build_packages=(libkeyutils-dev libcurl4-openssl-dev nettle-dev keyutils)
-test_packages=(oathtool bash zsh fish tmux hyperfine python3 python3-venv util-linux passwd)
+test_packages=(oathtool bash zsh fish tmux hyperfine python3 python3-venv util-linux passwd git)
 
 if [[ $(id -u) -eq 0 ]]; then prefix=${PREFIX:-/usr/local}; else prefix=${PREFIX:-$HOME/.local}; fi
 deps_only=0

@@ -51,6 +51,8 @@ _upx() {
         upx-login:-P | upx-login:--profile | upx-totp:-P | upx-totp:--profile)
             _upx_profiles "$current"
             return ;;
+        upx-perm:--max-age)
+            return ;;
     esac
 
     local options operands_are_files=0
@@ -58,7 +60,7 @@ _upx() {
         upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file -P --profile" ;;
         upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force -d --debug -q --quiet" ;;
         upx-jwt) options="--json" ;;
-        upx-perm) options="--fix" operands_are_files=1 ;;
+        upx-perm) options="--fix -r --recursive --max-age --record --json -q --quiet" operands_are_files=1 ;;
         *) return ;;
     esac
     options+=" -h --help --version"

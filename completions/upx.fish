@@ -55,4 +55,9 @@ complete -c upx-jwt -f
 complete -c upx-jwt -l json -d 'Print one JSON object instead of text'
 complete -c upx-jwt -a - -d 'Read the token from standard input'
 
-complete -c upx-perm -l fix -d 'Set mode 0600 on each file found and print each change'
+complete -c upx-perm -l fix -d 'Remove group and others access, append missing .gitignore patterns'
+complete -c upx-perm -s r -l recursive -d 'Search below each folder for credentials by name'
+complete -c upx-perm -l max-age -x -d 'Remind to rotate files unchanged for more than DAYS days (0: off)'
+complete -c upx-perm -l record -d 'Store the SHA-256 of each file checked'
+complete -c upx-perm -l json -d 'Print one JSON object instead of lines'
+complete -c upx-perm -s q -l quiet -d 'Print nothing but errors'

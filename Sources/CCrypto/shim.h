@@ -1,5 +1,6 @@
-// Nettle's HMAC for the OTP area. Nettle needs no start-up work, whereas libcrypto 3.0 loads its
-// configuration and providers on the first HMAC (1.4 ms a process; Tests/benchmarks/README.md).
+// Nettle's HMAC for the OTP area and its SHA-256 for upx-perm's fingerprints. Nettle needs
+// no start-up work, whereas libcrypto 3.0 loads its configuration and providers on the first
+// HMAC (1.4 ms a process; Tests/benchmarks/README.md).
 #include <nettle/hmac.h>
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>

@@ -1,4 +1,4 @@
-// Linux calls that glibc declares variadic, wrapped so that Swift can call them.
+// Linux calls that glibc declares variadic or only under _GNU_SOURCE, wrapped so that Swift can call them.
 #include <sys/prctl.h>
 #include <sys/timex.h>
 #include <fcntl.h>

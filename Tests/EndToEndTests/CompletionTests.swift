@@ -144,6 +144,9 @@ struct CompletionCase: Sendable, CustomTestStringConvertible {
         CompletionCase(line: "upx-totp --secret-file s", expected: ["secret.txt"]),
         CompletionCase(line: "upx-perm ", expected: workingFolderEntries),
         CompletionCase(line: "upx-perm --fix k", expected: ["keys"]),
+        CompletionCase(line: "upx-perm --rec", expected: ["--recursive", "--record"]),
+        CompletionCase(line: "upx-perm --max-age ", expected: []),
+        CompletionCase(line: "upx-perm -r --max-age 30 s", expected: ["secret.txt"]),
         CompletionCase(line: "upx-jwt --j", expected: ["--json"]),
     ]
 

@@ -461,10 +461,27 @@ private let expiredToken = makeToken(claims: #"{"sub":"ABC123","exp":1699827200}
     let run = perm(["--help"], in: "/")
     #expect(run.status == 0)
     #expect(run.output.contains(ExitCode.helpTable))
+    #expect(run.output.contains("--max-age DAYS"))
+    for check in PermissionFinding.Check.allCases {
+        #expect(run.output.contains("  \(check.rawValue) "), "--help does not describe the check \(check.rawValue)")
+    }
 }
 
 @Test func permCommandUnknownOption() {
     #expect(perm(["--bogus"], in: "/").status == 2)
+}
+
+@Test func permCommandJSONWithQuietRejected() {
+    let run = perm(["--json", "--quiet"], in: "/")
+    #expect(run.status == 2)
+    #expect(run.error == "upx-perm: options '--json' and '--quiet' cannot be used together (see 'upx-perm --help')\n")
+}
+
+@Test(arguments: ["-1", "ten", "36501"])
+func permCommandInvalidMaxAge(_ value: String) {
+    let run = perm(["--max-age", value, "/dev/null"], in: "/")
+    #expect(run.status == 2)
+    #expect(run.error.contains("invalid value '\(value)' for '--max-age'"))
 }
 
 @Test func permCommandCleanFolder() {
@@ -473,13 +490,14 @@ private let expiredToken = makeToken(claims: #"{"sub":"ABC123","exp":1699827200}
     let run = perm([], in: directory.path)
     #expect(run.status == 0)
     #expect(run.output.isEmpty)
+    #expect(run.error.isEmpty)
 }
 
 @Test func permCommandNoCredentialFiles() {
     let directory = TemporaryDirectory()
     let run = perm([], in: directory.path)
     #expect(run.status == 0)
-    #expect(run.error.contains("no .env or .env.* file"))
+    #expect(run.error == "upx-perm: found no credential files (name the files to check)\n")
 }
 
 @Test func permCommandListsFindings() {
@@ -491,8 +509,8 @@ private let expiredToken = makeToken(claims: #"{"sub":"ABC123","exp":1699827200}
     #expect(run.status == 1)
     let lines = run.output.split(separator: "\n")
     #expect(lines.count == 2)
-    #expect(lines.first?.hasPrefix(".env: owner ") == true)
-    #expect(lines.last?.hasPrefix(".env.test: owner ") == true)
+    #expect(lines.first?.hasPrefix(".env: group and others can read it (regular file, owner ") == true)
+    #expect(lines.last?.hasPrefix(".env.test: group can read and write it (regular file, owner ") == true)
 }
 
 @Test func permCommandFixes() {
@@ -504,32 +522,57 @@ private let expiredToken = makeToken(claims: #"{"sub":"ABC123","exp":1699827200}
     #expect(directory.mode(of: ".env") == 0o600)
 }
 
-@Test func permCommandFixLeavesSymlink() {
+@Test func permCommandQuietPrintsNothing() {
     let directory = TemporaryDirectory()
-    let target = directory.makeFile("real.env", mode: 0o644)
-    symlink(target, directory.path + "/.env")
-    let run = perm(["--fix", ".env"], in: directory.path)
+    directory.makeFile(".env", mode: 0o644)
+    let run = perm(["--quiet", ".env", "/dev/null"], in: directory.path, errorIsTerminal: true)
     #expect(run.status == 1)
-    #expect(run.error.contains("symbolic link"))
-    #expect(directory.mode(of: "real.env") == 0o644)
+    #expect(run.output.isEmpty)
+    #expect(run.error.isEmpty)
+}
+
+@Test func permCommandJSONOutput() throws {
+    let directory = TemporaryDirectory()
+    directory.makeFile(".env", mode: 0o644)
+    let run = perm(["--json", "--fix"], in: directory.path)
+    #expect(run.status == 0)
+    #expect(run.output.hasSuffix("}\n"))
+    #expect(run.output.split(separator: "\n").count == 1)
+    let json = try #require(JSONValue.parse(Array(run.output.utf8)))
+    #expect(json["changes"] == .array([.string("fixed .env: mode 0644 -> 0600")]))
+    #expect(json["findings"].array?.first?["status"] == .string("fixed"))
+    #expect(json["exit_status"] == .number(0))
 }
 
 @Test func permCommandMissingPath() {
     let directory = TemporaryDirectory()
-    let run = perm(["missing.env"], in: directory.path)
+    directory.makeFile(".env", mode: 0o644)
+    let run = perm(["missing.env", ".env"], in: directory.path)
     #expect(run.status == 3)
     #expect(run.error.hasPrefix("upx-perm: cannot check missing.env: "))
+    #expect(run.output.hasPrefix(".env: "))
 }
 
 @Test func permCommandDevNullSkipped() {
     let run = perm(["/dev/null"], in: "/")
     #expect(run.status == 0)
-    #expect(run.error == "upx-perm: skipping /dev/null: it is a character device, not a regular file\n")
+    #expect(run.error == "upx-perm: skipping /dev/null: it is a character device, not a regular file or folder\n")
 }
 
 @Test func permCommandSummaryOnTerminal() {
     let directory = TemporaryDirectory()
     directory.makeFile(".env", mode: 0o644)
     let run = perm([], in: directory.path, errorIsTerminal: true)
-    #expect(run.error == "upx-perm: checked 1 path, 1 lets others in\n")
+    #expect(run.error == "upx-perm: checked 1 path, 1 finding\n")
+}
+
+@Test func permCommandRecursiveSearch() {
+    let directory = TemporaryDirectory()
+    directory.makeFolder("app")
+    directory.makeFile("app/.env", mode: 0o640)
+    directory.makeFile("app/readme.md", mode: 0o644)
+    let run = perm(["--recursive"], in: directory.path)
+    #expect(run.status == 1)
+    #expect(run.output.hasPrefix("app/.env: group can read it "))
+    #expect(run.output.split(separator: "\n").count == 1)
 }

@@ -57,7 +57,7 @@ public enum OTPError: ToolError, Equatable {
         case .timeOutOfRange(let unixSeconds):
             return "invalid time \(unixSeconds): it is before the TOTP epoch or too far after it to make a time step"
         case .hmacFailed(let algorithm):
-            return "libcrypto failed to compute HMAC-\(algorithm.rawValue.uppercased())"
+            return "Nettle failed to compute HMAC-\(algorithm.rawValue.uppercased())"
         case .invalidURI(let problem):
             return "the otpauth URI is invalid: \(problem)"
         case .conflictingURIParameter(let option, let optionValue, let uriValue):

@@ -1,163 +1,146 @@
-// Finding credential files that other users can read, and closing them to everyone but the owner.
+// The checks on one credential file or folder by itself: mode, owner, hard links, symbolic links and age.
 
-import CSystem
-import FoundationEssentials
 import Glibc
 
-/// Checks and fixes the modes of credential files, resolving relative paths against a working directory.
+/// The outcome of looking at one credential path.
+enum Inspection: Equatable {
+    /// A regular file or folder, judged by the checks; for a symbolic link, the file it points to.
+    case judged(JudgedFile)
+    /// Something that is neither a regular file nor a folder, such as /dev/null.
+    case skipped(path: String, type: String)
+    /// A symbolic link whose target does not exist, or a usual place that is not there.
+    case absent
+}
+
+/// A credential file or folder as it was when checked.
+struct JudgedFile: Equatable {
+    let entry: CredentialPath
+    /// The resolved path of the file a symbolic link points to; nil when the entry is no link.
+    let target: String?
+    /// The file judged: the entry itself, or its link's target.
+    let status: FileStatus
+
+    /// The absolute path of the file judged, with no symbolic link in its last component.
+    var judgedPath: String { target ?? entry.fullPath }
+    /// The path a user would pass to fix the file.
+    var fixPath: String { target ?? entry.path }
+    /// The type shown in findings, naming the link when the file was reached through one.
+    var typeName: String { target == nil ? status.typeName : "symbolic link to \(status.typeName)" }
+}
+
+/// Checks credential files and folders against the modes, ownership and age they should have.
 public struct PermissionChecker: Sendable {
-    public let workingDirectory: String
+    /// The user whose credentials these are: the effective user of the process.
+    let user: uid_t
+    /// The current time in Unix seconds.
+    let now: Int
+    /// The age in days after which an unchanged file gets a rotation reminder; 0 turns the check off.
+    let maxAgeDays: Int
 
-    public init(workingDirectory: String) {
-        self.workingDirectory = workingDirectory
+    init(user: uid_t = geteuid(), now: Int, maxAgeDays: Int) {
+        self.user = user
+        self.now = now
+        self.maxAgeDays = maxAgeDays
     }
 
-    /// Returns `.env` and every `.env.*` in the working directory, `.env` first, then by name.
-    public func defaultPaths() throws(PermissionError) -> [String] {
-        let names: [String]
-        errno = 0
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: workingDirectory)
-        } catch {
-            // FileManager's error text is long, so prefer the errno its failed system call left.
+    /// Looks at one path, following a final symbolic link, and returns what is there with the
+    /// findings a dangling link raises.
+    func inspect(_ entry: CredentialPath) throws(PermissionError) -> (Inspection, [PermissionFinding]) {
+        guard let link = linkStatusOf(entry.fullPath) else {
             let code = errno
-            throw .cannotListDirectory(path: workingDirectory, reason: code != 0 ? systemErrorText(code) : "\(error)")
-        }
-        return names.filter { $0 == ".env" || $0.hasPrefix(".env.") }.sorted()
-    }
-
-    /// Checks one path, following a symbolic link to judge the file it points to.
-    public func check(_ path: String) throws(PermissionError) -> PermissionCheck {
-        let fullPath = resolvedPath(path, in: workingDirectory)
-        var status = stat()
-        guard lstat(fullPath, &status) == 0 else {
-            throw .cannotCheck(path: path, reason: systemErrorText(errno))
+            if code == ENOENT && !entry.isRequired { return (.absent, []) }
+            throw .cannotCheck(path: entry.path, reason: systemErrorText(code))
         }
 
-        var symlinkTarget: String?
-        if status.st_mode & S_IFMT == S_IFLNK {
-            guard stat(fullPath, &status) == 0 else {
-                throw .cannotCheck(path: path, reason: "it is a symbolic link to a missing file: \(systemErrorText(errno))")
+        var status = link
+        var target: String?
+        if link.isSymbolicLink {
+            guard let followed = statusOf(entry.fullPath) else {
+                let code = errno
+                guard code == ENOENT else { throw .cannotCheck(path: entry.path, reason: systemErrorText(code)) }
+                return (.absent, [danglingLink(entry, link)])
             }
-            symlinkTarget = realPath(fullPath)
+            status = followed
+            target = realPath(entry.fullPath)
         }
 
-        guard status.st_mode & S_IFMT == S_IFREG else {
-            return .skipped(path: path, kind: fileKind(status.st_mode))
+        guard status.isRegular || status.isDirectory else {
+            return (.skipped(path: entry.path, type: status.typeName), [])
         }
-        let mode = UInt32(status.st_mode & 0o7777)
-        guard mode & 0o077 != 0 else {
-            return .closed(path: path, mode: mode)
-        }
-        return .finding(PermissionFinding(
-            path: path, owner: userName(status.st_uid), mode: mode, symlinkTarget: symlinkTarget))
+        return (.judged(JudgedFile(entry: entry, target: target, status: status)), [])
     }
 
-    /// Sets mode 0600 on a regular file owned by this user and returns the change, or nil when its
-    /// mode already lets only the owner in.
-    ///
-    /// The change goes through a descriptor opened with `O_NOFOLLOW`, and the file type and owner
-    /// are checked with `fstat` on that descriptor, so a symbolic link swapped in for the file after
-    /// `check` is rejected rather than followed. Links in the folders above the file are followed.
-    public func fix(_ path: String) throws(PermissionError) -> PermissionChange? {
-        let fullPath = resolvedPath(path, in: workingDirectory)
-        let file = try openWithoutFollowing(fullPath, displayedAs: path)
-        defer { close(file.descriptor) }
-
-        var status = stat()
-        guard fstat(file.descriptor, &status) == 0 else {
-            throw .cannotCheck(path: path, reason: systemErrorText(errno))
-        }
-        if status.st_mode & S_IFMT == S_IFLNK {
-            throw .symbolicLink(path: path, target: realPath(fullPath))
-        }
-        guard status.st_mode & S_IFMT == S_IFREG else {
-            throw .notRegularFile(path: path, kind: fileKind(status.st_mode))
-        }
-        guard status.st_uid == geteuid() else {
-            throw .notOwner(path: path, owner: userName(status.st_uid))
-        }
-
-        let oldMode = UInt32(status.st_mode & 0o7777)
-        guard oldMode & 0o077 != 0 else { return nil }
-        let newMode = PermissionFinding.expectedMode
-        let result = file.isPathOnly
-            ? chmod("/proc/self/fd/\(file.descriptor)", mode_t(newMode))
-            : fchmod(file.descriptor, mode_t(newMode))
-        guard result == 0 else {
-            throw .fixFailed(path: path, reason: systemErrorText(errno))
-        }
-        return PermissionChange(path: path, oldMode: oldMode, newMode: newMode)
+    /// Returns the findings on the file itself: its mode, owner, hard links and age.
+    func findings(for file: JudgedFile) -> [PermissionFinding] {
+        var findings: [PermissionFinding] = []
+        if let finding = modeFinding(file) { findings.append(finding) }
+        if file.status.owner != user { findings.append(ownerFinding(file)) }
+        if file.status.isRegular && file.status.linkCount > 1 { findings.append(hardLinksFinding(file)) }
+        if let finding = ageFinding(file) { findings.append(finding) }
+        return findings
     }
 
-    /// Opens `fullPath` without following a final symbolic link.
-    ///
-    /// A file this user owns but cannot read (mode 0044, say) is opened with `O_PATH` instead,
-    /// which `fchmod` rejects, so the caller changes it through `/proc/self/fd`, the same inode.
-    private func openWithoutFollowing(
-        _ fullPath: String, displayedAs path: String
-    ) throws(PermissionError) -> (descriptor: Int32, isPathOnly: Bool) {
-        let descriptor = upx_open(fullPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        if descriptor >= 0 { return (descriptor, false) }
+    private func modeFinding(_ file: JudgedFile) -> PermissionFinding? {
+        let status = file.status
+        guard let access = otherAccess(status.mode) else { return nil }
+        let expected = status.mode & 0o700
 
-        let openError = errno
-        if openError == ELOOP {
-            throw .symbolicLink(path: path, target: realPath(fullPath))
+        var repair: Repair?
+        let fix: String
+        if status.owner != user {
+            let owner = userName(status.owner)
+            fix = "ask \(owner == "root" ? "root" : "\(owner) or root") to run: chmod go-rwx \(shellWord(file.fixPath))"
+        } else if status.isRegular && status.linkCount > 1 {
+            fix = "remove the other hard links, then run: upx-perm --fix \(shellWord(file.fixPath))"
+        } else {
+            fix = "upx-perm --fix \(shellWord(file.fixPath))"
+            repair = .mode(ModeRepair(
+                fullPath: file.judgedPath, displayPath: file.fixPath, device: status.device, inode: status.inode,
+                isFolder: status.isDirectory, oldMode: status.mode, newMode: expected))
         }
-        guard openError == EACCES else {
-            throw .cannotCheck(path: path, reason: systemErrorText(openError))
-        }
-        // With O_PATH, O_NOFOLLOW opens a final symbolic link itself, which fstat then reports.
-        let pathDescriptor = upx_open(fullPath, openPathOnly | O_NOFOLLOW | O_CLOEXEC)
-        guard pathDescriptor >= 0 else {
-            throw .cannotCheck(path: path, reason: systemErrorText(errno))
-        }
-        return (pathDescriptor, true)
+        return file.finding(.mode, expectedMode: expected,
+                       reason: "\(access.classes) can \(access.rights) it", fix: fix, repair: repair)
     }
-}
 
-/// Linux's O_PATH from <bits/fcntl-linux.h>, which the Glibc module does not export.
-private let openPathOnly: Int32 = 0o10000000
-
-/// `path` itself when absolute, else `path` under `directory`.
-func resolvedPath(_ path: String, in directory: String) -> String {
-    path.hasPrefix("/") ? path : directory + "/" + path
-}
-
-/// Returns the `strerror` text of an errno value.
-func systemErrorText(_ code: Int32) -> String {
-    String(cString: strerror(code))
-}
-
-/// Resolves every symbolic link in `path` and returns the absolute path, or nil when that fails.
-private func realPath(_ path: String) -> String? {
-    guard let resolved = realpath(path, nil) else { return nil }
-    defer { free(resolved) }
-    return String(cString: resolved)
-}
-
-/// Looks up the user name of `uid`, and returns `uid N` when the user database has no entry.
-private func userName(_ uid: uid_t) -> String {
-    var entry = passwd()
-    var found: UnsafeMutablePointer<passwd>?
-    var buffer = [CChar](repeating: 0, count: 4096)
-    return buffer.withUnsafeMutableBufferPointer { storage in
-        guard getpwuid_r(uid, &entry, storage.baseAddress!, storage.count, &found) == 0,
-              found != nil, let name = entry.pw_name else { return "uid \(uid)" }
-        return String(cString: name)
+    private func ownerFinding(_ file: JudgedFile) -> PermissionFinding {
+        let owner = userName(file.status.owner)
+        return file.finding(.owner, reason: "it is owned by \(owner), not by \(userName(user)), so \(owner) can read and change it",
+                       fix: "ask root to run: chown \(userName(user)) \(shellWord(file.fixPath))")
     }
+
+    private func hardLinksFinding(_ file: JudgedFile) -> PermissionFinding {
+        let count = file.status.linkCount
+        return file.finding(.hardLinks, reason: "it has \(count) hard links, so other names reach the same content and keep it after this one is removed",
+                       fix: "find the other names with: find / -xdev -samefile \(shellWord(file.fixPath)), and remove them")
+    }
+
+    private func ageFinding(_ file: JudgedFile) -> PermissionFinding? {
+        guard maxAgeDays > 0, file.status.isRegular else { return nil }
+        let days = (now - file.status.modified) / 86_400
+        guard days > maxAgeDays else { return nil }
+        return file.finding(.age, reason: "it has not changed for \(days) days, more than the \(maxAgeDays)-day maximum, "
+                           + "so the credentials in it are due for rotation",
+                       fix: "rotate the credentials and write the new ones to it, or set --max-age")
+    }
+
+    private func danglingLink(_ entry: CredentialPath, _ link: FileStatus) -> PermissionFinding {
+        let text = linkText(entry.fullPath) ?? "a missing file"
+        return PermissionFinding(
+            .danglingLink, path: entry.path, target: text, type: "symbolic link", owner: userName(link.owner),
+            mode: nil, expectedMode: nil, reason: "it points to \(text), which does not exist",
+            fix: "remove the link (rm \(shellWord(entry.path))) or restore its target")
+    }
+
 }
 
-/// Names the file type of a mode, for skipped files and errors.
-private func fileKind(_ mode: mode_t) -> String {
-    switch mode & S_IFMT {
-    case S_IFDIR: "directory"
-    case S_IFCHR: "character device"
-    case S_IFBLK: "block device"
-    case S_IFIFO: "FIFO"
-    case S_IFSOCK: "socket"
-    case S_IFLNK: "symbolic link"
-    case S_IFREG: "regular file"
-    default: "file of unknown type"
+extension JudgedFile {
+    /// Makes a finding on this file, with its path, link target, type, owner and mode.
+    /// The expected mode defaults to the current one without group and others bits.
+    func finding(
+        _ check: PermissionFinding.Check, expectedMode: UInt32? = nil, reason: String, fix: String, repair: Repair? = nil
+    ) -> PermissionFinding {
+        PermissionFinding(
+            check, path: entry.path, target: target, type: typeName, owner: userName(status.owner),
+            mode: status.mode, expectedMode: expectedMode ?? status.mode & 0o700, reason: reason, fix: fix, repair: repair)
     }
 }
