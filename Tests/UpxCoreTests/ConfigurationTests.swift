@@ -6,8 +6,8 @@ import Glibc
 import Testing
 @testable import UpxCore
 
-/// A configuration over `environment` in a fresh working directory whose config folder is
-/// `home/.config/upx`, so no file of the machine's user is read.
+/// Makes a configuration over `environment` in a fresh working directory whose config folder
+/// is `home/.config/upx`, so no file of the machine's user is read.
 private func makeConfiguration(
     _ environment: [String: String], profile: String = "default", envFileOption: String? = nil,
     in directory: TemporaryDirectory
@@ -251,12 +251,16 @@ func configurationInvalidTimeout(_ value: String) throws {
 
     #expect(usable == false)
     #expect(lines.first?.hasPrefix("profile default; env files: ") == true)
-    #expect(lines.contains { $0.hasPrefix("UPSTOX_USERNAME ") && $0.contains(" ok ") && $0.contains("98******10") })
-    #expect(lines.contains { $0.hasPrefix("UPSTOX_PIN_CODE ") && $0.contains(" invalid ") && $0.contains("expected 6 digits") })
-    #expect(lines.contains { $0.hasPrefix("UPSTOX_CLIENT_SECRET ") && $0.contains(" missing ") })
-    #expect(lines.contains { $0.hasPrefix("UPSTOX_PASSWORD ") && $0.contains(" unused ") && $0.contains("<7 characters>") })
-    #expect(lines.contains { $0.hasPrefix("UPSTOX_SLEEP_TIME ") && $0.contains(" ok ") })
-    #expect(lines.contains { $0.hasPrefix("keyring ") && $0.contains(" ok ") })
+    let row = { (name: String) in lines.first { $0.hasPrefix(name + " ") } ?? "" }
+    #expect(row("UPSTOX_USERNAME").contains(" ok "))
+    #expect(row("UPSTOX_USERNAME").contains("98******10"))
+    #expect(row("UPSTOX_PIN_CODE").contains(" invalid "))
+    #expect(row("UPSTOX_PIN_CODE").contains("expected 6 digits"))
+    #expect(row("UPSTOX_CLIENT_SECRET").contains(" missing "))
+    #expect(row("UPSTOX_PASSWORD").contains(" unused "))
+    #expect(row("UPSTOX_PASSWORD").contains("<7 characters>"))
+    #expect(row("UPSTOX_SLEEP_TIME").contains(" ok "))
+    #expect(row("keyring").contains(" ok "))
     #expect(lines.contains { $0.hasPrefix("UPSTOX_DEBUG") } == false)
     #expect(output.contains("48291") == false)
     #expect(output.contains("hunter2") == false)
