@@ -202,7 +202,8 @@ struct CredentialsEndToEndTests {
 
         let recorded = filesBelow(work)
         #expect(recorded.contains { $0.path.hasSuffix("command-environ") }, "the command did not run")
-        #expect(recorded.contains { $0.path.hasSuffix("upx-cmdline") && String(decoding: $0.content, as: UTF8.self).contains("upx-login") })
+        let upxCommandLine = recorded.first { $0.path.hasSuffix("upx-cmdline") }.map { String(decoding: $0.content, as: UTF8.self) }
+        #expect(upxCommandLine?.contains("upx-login") == true, "the command's parent was not upx-login")
         for (label, value) in [("PIN", canary.pin), ("TOTP secret", canary.totp), ("client secret", canary.clientSecret), ("password", canary.password)] {
             for output in [check.stdout, check.stderr, run.stdout, run.stderr] {
                 #expect(output.contains(value) == false, "the \(label) appeared in output: \(output)")

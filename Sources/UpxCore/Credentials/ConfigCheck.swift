@@ -13,7 +13,7 @@ struct ConfigCheck {
     struct Row {
         let name: String
         let status: String
-        let shown: String
+        let maskedValue: String
         let detail: String
     }
 
@@ -34,10 +34,10 @@ struct ConfigCheck {
 
         streams.out("profile \(profile); env files: \(envFileSummary())\n")
         let nameWidth = rows.map(\.name.count).max() ?? 0
-        let shownWidth = rows.map(\.shown.count).max() ?? 0
+        let maskedWidth = rows.map(\.maskedValue.count).max() ?? 0
         for row in rows {
             let line = [
-                row.name.rightPadded(to: nameWidth), row.status.rightPadded(to: 8), row.shown.rightPadded(to: shownWidth), row.detail,
+                row.name.rightPadded(to: nameWidth), row.status.rightPadded(to: 8), row.maskedValue.rightPadded(to: maskedWidth), row.detail,
             ].joined(separator: "  ")
             streams.out(line.trimmingCharacters(in: " ") + "\n")
         }
@@ -49,36 +49,36 @@ struct ConfigCheck {
         do {
             found = rule.required ? try configuration.required(rule.name) : try configuration.value(rule.name)
         } catch let error as CredentialError {
-            if case .missing = error { return Row(name: rule.name, status: "missing", shown: "-", detail: error.message) }
-            return Row(name: rule.name, status: "error", shown: "-", detail: error.message)
+            if case .missing = error { return Row(name: rule.name, status: "missing", maskedValue: "-", detail: error.message) }
+            return Row(name: rule.name, status: "error", maskedValue: "-", detail: error.message)
         } catch {
-            return Row(name: rule.name, status: "error", shown: "-", detail: "\(error)")
+            return Row(name: rule.name, status: "error", maskedValue: "-", detail: "\(error)")
         }
-        guard let found else { return Row(name: rule.name, status: "unset", shown: "-", detail: "") }
+        guard let found else { return Row(name: rule.name, status: "unset", maskedValue: "-", detail: "") }
 
-        let shown = Self.masked(found.value, rule.display)
+        let maskedValue = Self.masked(found.value, rule.display)
         if let reason = rule.check(found.value) {
-            return Row(name: rule.name, status: "invalid", shown: shown, detail: "from \(found.source): \(reason)")
+            return Row(name: rule.name, status: "invalid", maskedValue: maskedValue, detail: "from \(found.source): \(reason)")
         }
-        return Row(name: rule.name, status: "ok", shown: shown, detail: "from \(found.source)")
+        return Row(name: rule.name, status: "ok", maskedValue: maskedValue, detail: "from \(found.source)")
     }
 
     private func checkUnused() -> Row? {
         let name = LoginSettings.unusedName
         guard let found = try? configuration.value(name) else { return nil }
         return Row(
-            name: name, status: "unused", shown: Self.masked(found.value, .length),
+            name: name, status: "unused", maskedValue: Self.masked(found.value, .length),
             detail: "from \(found.source): the login never sends a password, so remove it")
     }
 
     private func checkKeyring(_ keyring: any KeyringStore) -> Row {
         do {
             try keyring.checkWritable(name: keyName, payloadSize: 2048)
-            return Row(name: "keyring", status: "ok", shown: keyName, detail: "writable (user keyring)")
+            return Row(name: "keyring", status: "ok", maskedValue: keyName, detail: "writable (user keyring)")
         } catch let error as ToolError {
-            return Row(name: "keyring", status: "error", shown: keyName, detail: error.message)
+            return Row(name: "keyring", status: "error", maskedValue: keyName, detail: error.message)
         } catch {
-            return Row(name: "keyring", status: "error", shown: keyName, detail: "\(error)")
+            return Row(name: "keyring", status: "error", maskedValue: keyName, detail: "\(error)")
         }
     }
 

@@ -29,7 +29,7 @@ struct FingerprintStore {
 
     /// Reads the fingerprint file. A file that does not exist yet contains no fingerprints.
     ///
-    /// The file must be a regular file of `user` that nobody else may write, because a changed
+    /// The file must be a regular file of `user` that no other user may write, because a changed
     /// fingerprint would hide a changed credential file.
     static func load(from path: String, user: uid_t) throws(PermissionError) -> FingerprintStore {
         guard let status = linkStatusOf(path) else {

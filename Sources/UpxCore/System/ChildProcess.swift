@@ -33,7 +33,8 @@ public enum ChildProcess {
         defer { for descriptor in [inputPipe.1, outputPipe.0, errorPipe.0] where descriptor >= 0 { close(descriptor) } }
 
         let processID = try spawn(
-            executable, arguments, environment, input: inputPipe.0, output: outputPipe.1, error: errorPipe.1)
+            executable, arguments, environment,
+            redirections: [(STDIN_FILENO, inputPipe.0), (STDOUT_FILENO, outputPipe.1), (STDERR_FILENO, errorPipe.1)])
         close(inputPipe.0)
         close(outputPipe.1)
         close(errorPipe.1)
@@ -47,7 +48,8 @@ public enum ChildProcess {
         outputPipe.0 = -1
         errorPipe.0 = -1
 
-        return ChildProcessResult(status: waitForExit(processID), output: streams.outputBytes, errorOutput: streams.errorBytes)
+        let status = shellStatus(waitStatus(processID))
+        return ChildProcessResult(status: status, output: streams.outputBytes, errorOutput: streams.errorBytes)
     }
 
     /// Finds `name` in the folders of `PATH`, or in `/usr/local/bin:/usr/bin:/bin` when PATH is unset.
@@ -79,16 +81,20 @@ public enum ChildProcess {
         return (descriptors[0], descriptors[1])
     }
 
-    private static func spawn(
+    /// Starts `executable` with no blocked signals and default signal actions, and returns its pid.
+    ///
+    /// Each redirection makes the parent's descriptor the child's descriptor of that number. With
+    /// `newProcessGroup`, the child leads a process group of its own, which `kill(-pid, ...)` ends whole.
+    static func spawn(
         _ executable: String, _ arguments: [String], _ environment: [String: String],
-        input: Int32, output: Int32, error: Int32
+        redirections: [(child: Int32, parent: Int32)], newProcessGroup: Bool = false
     ) throws(ChildProcessError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input, STDIN_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO)
-        posix_spawn_file_actions_adddup2(&actions, error, STDERR_FILENO)
+        for redirection in redirections {
+            posix_spawn_file_actions_adddup2(&actions, redirection.parent, redirection.child)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -99,7 +105,12 @@ public enum ChildProcess {
         sigfillset(&everySignal)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &everySignal)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argumentStrings = ([executable] + arguments).map { strdup($0) }
         let environmentStrings = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
@@ -115,13 +126,22 @@ public enum ChildProcess {
         return processID
     }
 
-    private static func waitForExit(_ processID: pid_t) -> Int32 {
+    /// Waits for a child and returns its raw wait status.
+    static func waitStatus(_ processID: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(processID, &status, 0) < 0 && errno == EINTR {}
-        // The wait status layout of <sys/wait.h>: the low 7 bits are the signal, the next 8 the exit code.
-        let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+        return status
     }
+
+    /// Returns the exit code of a wait status, or 128 plus the signal that ended the child.
+    private static func shellStatus(_ status: Int32) -> Int32 {
+        let signal = terminatingSignal(status)
+        return signal == 0 ? exitCode(status) : 128 + signal
+    }
+
+    // The wait status layout of <sys/wait.h>: the low 7 bits are the signal, the next 8 the exit code.
+    static func terminatingSignal(_ status: Int32) -> Int32 { status & 0x7f }
+    static func exitCode(_ status: Int32) -> Int32 { (status >> 8) & 0xff }
 }
 
 /// The parent's ends of a child's three standard streams, served together until all are closed.
