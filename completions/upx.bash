@@ -48,8 +48,13 @@ _upx() {
         upx-totp:--secret-file)
             _upx_files "$current"
             return ;;
-        upx-login:-P | upx-login:--profile)
+        upx-login:-P | upx-login:--profile | upx-jwt:-P | upx-jwt:--profile)
             _upx_profiles "$current"
+            return ;;
+        upx-jwt:--keyring)
+            mapfile -t COMPREPLY < <(compgen -W "user persistent session" -- "$current")
+            return ;;
+        upx-jwt:--min-valid | upx-jwt:--leeway | upx-jwt:--claim)
             return ;;
     esac
 
@@ -57,7 +62,7 @@ _upx() {
     case $tool in
         upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file" ;;
         upx-login) options="-e --export -p --print -P --profile -f --force -d --debug -q --quiet" ;;
-        upx-jwt) options="--json" ;;
+        upx-jwt) options="--check --min-valid --leeway --remaining --claim --json -P --profile --keyring" ;;
         upx-perm) options="--fix" operands_are_files=1 ;;
         *) return ;;
     esac
