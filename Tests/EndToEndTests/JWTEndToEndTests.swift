@@ -115,7 +115,7 @@ struct JWTEndToEndTests {
         let bash = try requireProgram("bash", package: "bash")
         let keyctl = try Keyctl()
         let profile = uniqueProfile("e2e-jwt")
-        let now = Int(Date().timeIntervalSince1970)
+        let environment = try plantingEnvironment(profile: profile, subject: "S")
 
         // The key lives in an anonymous session keyring that ends with the shell.
         let script = #"""
@@ -124,9 +124,6 @@ struct JWTEndToEndTests {
             UPX_KEYRING=session upx-jwt --profile "$PROFILE" --check; echo "environment $?"
             upx-jwt --profile "$PROFILE" --check 2>/dev/null; echo "user $?"
             """#
-        var environment = baseEnvironment()
-        environment["PROFILE"] = profile
-        environment["RECORD"] = try recordJSON(token: makeTestToken(claims: #"{"sub":"S","exp":\#(now + 600)}"#), expiresAt: now + 600)
         let result = try runCommand(keyctl.path, ["session", "-", bash, "--norc", "--noprofile", "-c", script], environment: environment)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.split(separator: "\n") == ["S", "environment 0", "user 1"])
@@ -137,10 +134,7 @@ struct JWTEndToEndTests {
         let bash = try requireProgram("bash", package: "bash")
         let keyctl = try Keyctl()
         let profile = uniqueProfile("e2e-jwt")
-        let now = Int(Date().timeIntervalSince1970)
-        var environment = baseEnvironment()
-        environment["PROFILE"] = profile
-        environment["RECORD"] = try recordJSON(token: makeTestToken(claims: #"{"sub":"P","exp":\#(now + 600)}"#), expiresAt: now + 600)
+        let environment = try plantingEnvironment(profile: profile, subject: "P")
 
         // Each step runs in a new anonymous session keyring, so only the persistent keyring links them.
         let plant = #"printf %s "$RECORD" | keyctl padd user "upx:$PROFILE" "$(keyctl get_persistent @s)" >/dev/null"#
@@ -180,6 +174,17 @@ struct JWTEndToEndTests {
         #expect(result.status == 1)
         #expect(result.stdout.contains("Expires:     2025-12-05 22:00:00 UTC  (expired "))
         #expect(result.stdout.contains("             2025-12-05 23:00:00 CET  (local time)\n"))
+    }
+
+    /// Returns an environment with PROFILE and RECORD, the JSON record of a token for `subject`
+    /// that is valid for 10 minutes, for shell scripts that plant the key with keyctl.
+    private func plantingEnvironment(profile: String, subject: String) throws -> [String: String] {
+        let expiresAt = Int(Date().timeIntervalSince1970) + 600
+        var environment = baseEnvironment()
+        environment["PROFILE"] = profile
+        environment["RECORD"] = try recordJSON(
+            token: makeTestToken(claims: #"{"sub":"\#(subject)","exp":\#(expiresAt)}"#), expiresAt: expiresAt)
+        return environment
     }
 
     /// Returns upx-login's JSON record of `token`, issued now.

@@ -60,14 +60,8 @@ private struct OrderedJSONParser {
     }
 
     mutating func parseObject(depth: Int) throws(JSONParseError) -> OrderedJSON {
-        guard depth <= OrderedJSON.maximumDepth else { throw error("nesting deeper than \(OrderedJSON.maximumDepth) levels") }
-        index += 1
         var members: [OrderedJSON.Member] = []
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
+        if try enterContainer(depth: depth, close: "}") { return .object(members) }
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
@@ -83,20 +77,25 @@ private struct OrderedJSONParser {
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> OrderedJSON {
-        guard depth <= OrderedJSON.maximumDepth else { throw error("nesting deeper than \(OrderedJSON.maximumDepth) levels") }
-        index += 1
         var elements: [OrderedJSON] = []
-        skipWhitespace()
-        if current == UInt8(ascii: "]") {
-            index += 1
-            return .array(elements)
-        }
+        if try enterContainer(depth: depth, close: "]") { return .array(elements) }
         while true {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))
             skipWhitespace()
             if try endOfContainer(close: "]") { return .array(elements) }
         }
+    }
+
+    /// Consumes the opening bracket, checking the depth, and returns true when the closing
+    /// bracket follows at once, which it also consumes.
+    mutating func enterContainer(depth: Int, close: Unicode.Scalar) throws(JSONParseError) -> Bool {
+        guard depth <= OrderedJSON.maximumDepth else { throw error("nesting deeper than \(OrderedJSON.maximumDepth) levels") }
+        index += 1
+        skipWhitespace()
+        guard current == UInt8(ascii: close) else { return false }
+        index += 1
+        return true
     }
 
     /// Consumes the ',' between two elements, returning false, or the closing bracket, returning true.
