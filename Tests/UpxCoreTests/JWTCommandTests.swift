@@ -130,6 +130,12 @@ func jwtCommandCleansPastedToken(_ pasted: String) {
     #expect(run.output.contains("Issuer:      Upstox\n"))
 }
 
+@Test func jwtCommandClosedInputReadsKeyring() throws {
+    let run = jwt(["--claim", "sub"], input: nil, keyring: try keyring(with: liveToken))
+    #expect(run.status == 0, "stderr: \(run.error)")
+    #expect(run.output == "ABC123\n")
+}
+
 @Test func jwtCommandTerminalInputReadsKeyring() throws {
     // A terminal is never read, so the input given here must not matter.
     let run = jwt(["--claim", "sub"], input: expiredToken, inputIsTerminal: true, keyring: try keyring(with: liveToken))

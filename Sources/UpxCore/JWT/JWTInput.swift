@@ -12,7 +12,8 @@ struct JWTInput {
     /// Reads the token from the operand, from standard input, or else from the keyring.
     ///
     /// With no operand, piped standard input is read, and the keyring is used when that input is
-    /// empty. A terminal on standard input, --profile or --keyring all mean the keyring.
+    /// empty or cannot be read, as when it is closed. A terminal on standard input, --profile or
+    /// --keyring all mean the keyring.
     static func read(_ arguments: ParsedArguments, _ context: Context) throws -> JWTInput {
         if arguments.operands.count > 1 {
             // The extra operand may be a second token, so only its start is echoed.
@@ -28,9 +29,8 @@ struct JWTInput {
             return JWTInput(text: text, record: nil, recordLocation: nil)
         }
 
-        if keyringOption == nil, !context.streams.inputIsTerminal {
-            let text = try standardInput(context)
-            if !text.isEmpty { return JWTInput(text: text, record: nil, recordLocation: nil) }
+        if keyringOption == nil, !context.streams.inputIsTerminal, let text = try? standardInput(context), !text.isEmpty {
+            return JWTInput(text: text, record: nil, recordLocation: nil)
         }
         return try cached(arguments, context)
     }
