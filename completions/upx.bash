@@ -48,10 +48,13 @@ _upx() {
         upx-totp:--secret-file | upx-login:--env-file)
             _upx_files "$current"
             return ;;
-        upx-login:-P | upx-login:--profile | upx-totp:-P | upx-totp:--profile)
+        upx-login:-P | upx-login:--profile | upx-totp:-P | upx-totp:--profile | upx-jwt:-P | upx-jwt:--profile)
             _upx_profiles "$current"
             return ;;
-        upx-perm:--max-age)
+        upx-jwt:--keyring)
+            mapfile -t COMPREPLY < <(compgen -W "user persistent session" -- "$current")
+            return ;;
+        upx-perm:--max-age | upx-jwt:--min-valid | upx-jwt:--leeway | upx-jwt:--claim)
             return ;;
     esac
 
@@ -59,7 +62,7 @@ _upx() {
     case $tool in
         upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file -P --profile" ;;
         upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force -d --debug -q --quiet" ;;
-        upx-jwt) options="--json" ;;
+        upx-jwt) options="--check --min-valid --leeway --remaining --claim --json -P --profile --keyring" ;;
         upx-perm) options="--fix -r --recursive --max-age --record --json -q --quiet" operands_are_files=1 ;;
         *) return ;;
     esac

@@ -52,7 +52,14 @@ complete -c upx-login -s d -l debug -d 'Print each request with its timing on st
 complete -c upx-login -s q -l quiet -d 'Print nothing on stderr but errors'
 
 complete -c upx-jwt -f
-complete -c upx-jwt -l json -d 'Print one JSON object instead of text'
+complete -c upx-jwt -l check -d 'Print nothing; exit 0 when the token is valid, 1 when it is not'
+complete -c upx-jwt -l min-valid -x -d 'Count the token as invalid when less than DURATION is left'
+complete -c upx-jwt -l leeway -x -d 'Allowance for clock skew after exp and before nbf (default 0)'
+complete -c upx-jwt -l remaining -d 'Print the whole seconds left until expiry'
+complete -c upx-jwt -l claim -x -d 'Print one claim'
+complete -c upx-jwt -l json -d 'Print header, claims and expiry as one JSON object'
+complete -c upx-jwt -s P -l profile -x -a '(__upx_profiles)' -d 'Read the cached token of key upx:NAME'
+complete -c upx-jwt -l keyring -x -a 'user\t"User keyring, the default" persistent\t"Persistent keyring, kept after logout" session\t"Session keyring"' -d 'Keyring of the cached token'
 complete -c upx-jwt -a - -d 'Read the token from standard input'
 
 complete -c upx-perm -l fix -d 'Remove group and others access, append missing .gitignore patterns'

@@ -126,6 +126,7 @@ struct CompletionCase: Sendable, CustomTestStringConvertible {
 
     static let algorithms: Set = ["sha1", "sha256", "sha512"]
     static let profiles: Set = ["alpha", "beta"]
+    static let keyrings: Set = ["user", "persistent", "session"]
     /// The entries of the folder the shells run in, without a trailing slash.
     static let workingFolderEntries: Set = ["keys", "secret.txt"]
 
@@ -148,6 +149,13 @@ struct CompletionCase: Sendable, CustomTestStringConvertible {
         CompletionCase(line: "upx-perm --max-age ", expected: []),
         CompletionCase(line: "upx-perm -r --max-age 30 s", expected: ["secret.txt"]),
         CompletionCase(line: "upx-jwt --j", expected: ["--json"]),
+        CompletionCase(line: "upx-jwt --keyring ", expected: keyrings),
+        CompletionCase(line: "upx-jwt --keyring=p", expected: ["persistent"]),
+        CompletionCase(line: "upx-jwt -P ", expected: profiles),
+        CompletionCase(line: "upx-jwt --profile=a", expected: ["alpha"]),
+        CompletionCase(line: "upx-jwt --min-valid ", expected: []),
+        CompletionCase(line: "upx-jwt --leeway ", expected: []),
+        CompletionCase(line: "upx-jwt --claim ", expected: []),
     ]
 
     /// A value word that starts with "-" is still a value, so no option name fits there.

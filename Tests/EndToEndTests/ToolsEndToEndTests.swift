@@ -38,7 +38,8 @@ struct ToolsEndToEndTests {
         let object = try JSONSerialization.jsonObject(with: Data(decoded.stdout.utf8)) as? [String: Any]
         let claims = object?["claims"] as? [String: Any]
         #expect(claims?["sub"] as? String == TestAccount.userID)
-        #expect(object?["expired"] as? Bool == false)
+        let expiry = object?["expiry"] as? [String: Any]
+        #expect(expiry?["expired"] as? Bool == false)
         #expect(decoded.stdout.contains(token.stdout.trimmingCharacters(in: .newlines)) == false)
     }
 

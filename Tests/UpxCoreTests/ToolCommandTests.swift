@@ -1,4 +1,4 @@
-// upx-totp, upx-jwt and upx-perm run in-process through ToolRunner, with captured streams and a fixed clock.
+// upx-totp and upx-perm run in-process through ToolRunner, with captured streams and a fixed clock.
 
 import FoundationEssentials
 import Glibc
@@ -39,10 +39,6 @@ private func totp(_ arguments: [String], environment: [String: String] = ["UPSTO
     let status = FixedClockStatus(synchronised: clockSynchronised)
     return runTool(TOTPCommand.info, { try TOTPCommand.run($0, $1, clockStatus: status) }, arguments, environment: environment, clock: FixedClock(unixSeconds: 59),
             workingDirectory: workingDirectory, input: input, errorIsTerminal: errorIsTerminal)
-}
-
-private func jwt(_ arguments: [String], input: String? = nil) -> ToolRun {
-    runTool(JWTCommand.info, JWTCommand.run, arguments, input: input)
 }
 
 private func perm(_ arguments: [String], in directory: String, errorIsTerminal: Bool = false) -> ToolRun {
@@ -373,86 +369,6 @@ func totpCommandClockStatusIgnoredWithoutClock(_ arguments: [String]) {
 @Test func kernelClockStatusAnswers() {
     // The machine's state is unknown to the test; the call itself must succeed.
     #expect(KernelClockStatus().isSynchronised() != nil)
-}
-
-// MARK: - upx-jwt
-
-/// exp is 1700003600, one hour after the runs' clock.
-private let liveToken = makeToken(claims: #"{"sub":"ABC123","iat":1699996400,"exp":1700003600}"#)
-/// exp is 1699827200, two days before the runs' clock.
-private let expiredToken = makeToken(claims: #"{"sub":"ABC123","exp":1699827200}"#)
-
-@Test func jwtCommandHelpHasExitTable() {
-    let run = jwt(["--help"])
-    #expect(run.status == 0)
-    #expect(run.output.contains(ExitCode.helpTable))
-}
-
-@Test func jwtCommandUnknownOption() {
-    #expect(jwt(["--bogus"]).status == 2)
-}
-
-@Test func jwtCommandLiveToken() {
-    let run = jwt([liveToken])
-    #expect(run.status == 0)
-    #expect(run.output.contains("Expiry:     2023-11-14T23:13:20Z (expires in 1h 0m)\n"))
-    #expect(run.output.contains("Issued at:  2023-11-14T21:13:20Z\n"))
-}
-
-@Test func jwtCommandExpiredToken() {
-    let run = jwt([expiredToken])
-    #expect(run.status == 1)
-    #expect(run.output.contains("Expiry:     2023-11-12T22:13:20Z (expired 2d 0h ago)\n"))
-}
-
-@Test func jwtCommandNoExpiry() {
-    let run = jwt([makeToken(claims: #"{"sub":"A"}"#)])
-    #expect(run.status == 0)
-    #expect(run.output.hasSuffix("Expiry:     none (the token has no exp claim)\n"))
-}
-
-@Test func jwtCommandNotYetValid() {
-    #expect(jwt([makeToken(claims: #"{"nbf":1800000000}"#)]).status == 1)
-}
-
-@Test func jwtCommandPrettySortedClaims() {
-    let output = jwt([makeToken(claims: #"{"b":1,"a":2}"#)]).output
-    #expect(output.contains("Claims:\n{\n  \"a\" : 2,\n  \"b\" : 1\n}\n"))
-}
-
-@Test func jwtCommandStandardInput() {
-    #expect(jwt([], input: liveToken + "\n").status == 0)
-}
-
-@Test func jwtCommandDashReadsStandardInput() {
-    #expect(jwt(["-"], input: expiredToken).status == 1)
-}
-
-@Test func jwtCommandBearerPrefix() {
-    #expect(jwt([], input: "Bearer " + liveToken).status == 0)
-}
-
-@Test func jwtCommandJSON() {
-    let run = jwt(["--json", expiredToken])
-    #expect(run.status == 1)
-    #expect(run.output == #"{"claims":{"exp":1699827200,"sub":"ABC123"},"expired":true,"expiry":"2023-11-12T22:13:20Z","header":{"alg":"HS256","typ":"JWT"},"notYetValid":false,"secondsUntilExpiry":-172800}"# + "\n")
-}
-
-@Test func jwtCommandMalformedOmitsToken() {
-    let token = "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2lnbmF0dXJl"
-    let run = jwt([token])
-    #expect(run.status == 3)
-    #expect(run.error == "upx-jwt: invalid JWT: the claims part is not valid JSON\n")
-}
-
-@Test func jwtCommandEmptyInput() {
-    #expect(jwt([], input: "").status == 3)
-}
-
-@Test func jwtCommandExtraOperandOmitsToken() {
-    let run = jwt([liveToken, expiredToken])
-    #expect(run.status == 2)
-    #expect(!run.error.contains(expiredToken.prefix(10)))
 }
 
 // MARK: - upx-perm

@@ -3,20 +3,31 @@
 import CKeyutils
 import Glibc
 
-/// Keys of type `user` in the calling user's user keyring (`@u`).
+/// Keys of type `user` in one of the calling user's keyrings, by default the user keyring (`@u`).
 public struct KernelKeyring: KeyringStore {
     /// Possessor: all; owner: view, read, search. Group and others: nothing.
     public static let permissions: key_perm_t = 0x3f0b_0000
 
-    public init() {}
+    public let keyring: KeyringKind
+
+    public init(keyring: KeyringKind = .user) {
+        self.keyring = keyring
+    }
+
+    public func selecting(_ keyring: KeyringKind) -> any KeyringStore {
+        KernelKeyring(keyring: keyring)
+    }
 
     /// Stores the key so that any process of the same user can find and read it.
     ///
     /// A new key grants only its possessor the right to change it. So the key is added to
     /// the session keyring first, which this process possesses, and given its mask and
-    /// timeout there. Then it is linked into the user keyring and unlinked from the session
-    /// keyring. Linking replaces any older key of the same name in the user keyring.
+    /// timeout there. Then it is linked into the chosen keyring and unlinked from the session
+    /// keyring. Linking replaces any older key of the same name in the chosen keyring.
+    // NOTE: the tests store keys in the user keyring only; storing in the session and
+    // persistent keyrings is unexercised until upx-login takes --keyring.
     public func store(name: String, payload: [UInt8], timeoutSeconds: UInt32) throws -> Int32 {
+        let target = try keyring.serial(forKey: name)
         let id = payload.withUnsafeBytes { bytes in
             add_key("user", name, bytes.baseAddress, bytes.count, KEY_SPEC_SESSION_KEYRING)
         }
@@ -26,12 +37,14 @@ public struct KernelKeyring: KeyringStore {
         do {
             try check(keyctl_setperm(id, Self.permissions), "set permissions of", name)
             try check(keyctl_set_timeout(id, timeoutSeconds), "set timeout of", name)
-            try check(keyctl_link(id, KEY_SPEC_USER_KEYRING), "link", name)
+            if keyring != .session { try check(keyctl_link(id, target), "link", name) }
         } catch {
             _ = keyctl_invalidate(id)
             throw error
         }
-        try check(keyctl_unlink(id, KEY_SPEC_SESSION_KEYRING), "unlink from the session keyring", name)
+        if keyring != .session {
+            try check(keyctl_unlink(id, KEY_SPEC_SESSION_KEYRING), "unlink from the session keyring", name)
+        }
         return id
     }
 
@@ -68,10 +81,10 @@ public struct KernelKeyring: KeyringStore {
         return true
     }
 
-    /// Finds the key in the user keyring itself, not through the session keyring, which
-    /// may be revoked or not linked to the user keyring.
+    /// Finds the key in the chosen keyring itself. For the user keyring that avoids the session
+    /// keyring, which may be revoked or not linked to the user keyring.
     public func find(name: String) throws -> Int32? {
-        let id = keyctl_search(KEY_SPEC_USER_KEYRING, "user", name, 0)
+        let id = keyctl_search(try keyring.serial(forKey: name), "user", name, 0)
         if id >= 0 { return Int32(id) }
         if errno == ENOKEY || errno == EKEYEXPIRED || errno == EKEYREVOKED { return nil }
         throw failure("search for", name)

@@ -35,6 +35,8 @@ public struct KeyringError: ToolError, Equatable {
             "the session keyring was revoked, as in tmux after an ssh logout; run 'keyctl new_session' or start a new login shell"
         case EPERM, ENOSYS:
             "keyring system calls are blocked, as by a container's seccomp profile; run outside the container or allow add_key and keyctl"
+        case EOPNOTSUPP:
+            "this kernel has no persistent keyrings (CONFIG_PERSISTENT_KEYRINGS); use the user keyring instead"
         case EDQUOT:
             "the key quota is exhausted (ordinary users: 200 keys, 20000 bytes); unlink stale keys with 'keyctl unlink'"
         default:

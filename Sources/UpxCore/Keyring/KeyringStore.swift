@@ -15,13 +15,20 @@ public protocol KeyringStore {
     /// Throws the error that storing a key of about `payloadSize` bytes would throw, so that
     /// a login does not spend a PIN attempt on a token it cannot keep.
     func checkWritable(name: String, payloadSize: Int) throws
+
+    /// Returns the store for the same user's keyring of the given kind.
+    func selecting(_ keyring: KeyringKind) -> any KeyringStore
 }
 
 extension KeyringStore {
     public func checkWritable(name: String, payloadSize: Int) throws {}
+
+    /// Returns this store itself, for stores that keep one set of keys for every kind of keyring.
+    public func selecting(_ keyring: KeyringKind) -> any KeyringStore { self }
 }
 
-/// A keyring in memory, for unit tests that are not about the kernel keyring.
+/// A keyring in memory, for unit tests that are not about the kernel keyring. It keeps one set
+/// of keys whichever kind of keyring is selected.
 public final class MemoryKeyring: KeyringStore {
     public private(set) var keys: [String: (payload: [UInt8], timeoutSeconds: UInt32)] = [:]
     private var nextID: Int32 = 1000
