@@ -33,6 +33,10 @@ private final class FullKeyring: KeyringStore {
     func read(name: String) throws -> [UInt8]? { nil }
 
     func remove(name: String) throws -> Bool { false }
+
+    func keyID(name: String) throws -> Int32? { nil }
+
+    func list(prefix: String) throws -> [KeyringEntry] { [] }
 }
 
 /// One in-process run of upx-login and what it left behind.

@@ -18,18 +18,18 @@ public struct KernelKeyring: KeyringStore {
         KernelKeyring(keyring: keyring)
     }
 
-    /// Stores the key so that any process of the same user can find and read it.
+    /// Stores the key so that any process of the same user that can search the chosen keyring
+    /// finds and reads it.
     ///
-    /// A new key grants only its possessor the right to change it. So the key is added to
-    /// the session keyring first, which this process possesses, and given its mask and
-    /// timeout there. Then it is linked into the chosen keyring and unlinked from the session
-    /// keyring. Linking replaces any older key of the same name in the chosen keyring.
-    // NOTE: the tests store keys in the user keyring only; storing in the session and
-    // persistent keyrings is unexercised until upx-login takes --keyring.
+    /// A new key grants only its possessor the right to change it. So the key is added to this
+    /// process's own keyring, which it possesses, and given its mask and timeout there. Then it
+    /// is linked into the chosen keyring and unlinked again. The process keyring, unlike the
+    /// session keyring, cannot have been revoked by an ssh logout. Linking replaces any older
+    /// key of the same name in the chosen keyring.
     public func store(name: String, payload: [UInt8], timeoutSeconds: UInt32) throws -> Int32 {
-        let target = try keyring.serial(forKey: name)
+        let target = try targetSerial(forKey: name)
         let id = payload.withUnsafeBytes { bytes in
-            add_key("user", name, bytes.baseAddress, bytes.count, KEY_SPEC_SESSION_KEYRING)
+            add_key("user", name, bytes.baseAddress, bytes.count, KEY_SPEC_PROCESS_KEYRING)
         }
         guard id >= 0 else { throw failure("add", name) }
 
@@ -37,23 +37,22 @@ public struct KernelKeyring: KeyringStore {
         do {
             try check(keyctl_setperm(id, Self.permissions), "set permissions of", name)
             try check(keyctl_set_timeout(id, timeoutSeconds), "set timeout of", name)
-            if keyring != .session { try check(keyctl_link(id, target), "link", name) }
+            try check(keyctl_link(id, target), "link", name)
         } catch {
             _ = keyctl_invalidate(id)
             throw error
         }
-        if keyring != .session {
-            try check(keyctl_unlink(id, KEY_SPEC_SESSION_KEYRING), "unlink from the session keyring", name)
-        }
+        _ = keyctl_unlink(id, KEY_SPEC_PROCESS_KEYRING)
         return id
     }
 
-    /// Adds and removes a probe key of the given size in the session keyring, which fails as
-    /// `store` would on a revoked session keyring, blocked system calls or an exhausted quota.
+    /// Adds and removes a probe key of the given size, which fails as `store` would on blocked
+    /// system calls, an exhausted quota or a keyring that cannot be reached.
     public func checkWritable(name: String, payloadSize: Int) throws {
+        _ = try targetSerial(forKey: name)
         let padding = [UInt8](repeating: 0x20, count: payloadSize)
         let id = padding.withUnsafeBytes { bytes in
-            add_key("user", "\(name):probe", bytes.baseAddress, bytes.count, KEY_SPEC_SESSION_KEYRING)
+            add_key("user", "\(name):probe", bytes.baseAddress, bytes.count, KEY_SPEC_PROCESS_KEYRING)
         }
         guard id >= 0 else { throw failure("add", name) }
         _ = keyctl_invalidate(id)
@@ -61,7 +60,63 @@ public struct KernelKeyring: KeyringStore {
 
     public func read(name: String) throws -> [UInt8]? {
         guard let id = try find(name: name) else { return nil }
+        return try readPayload(id, name: name)
+    }
 
+    public func remove(name: String) throws -> Bool {
+        guard let id = try find(name: name) else { return false }
+        try check(keyctl_invalidate(id), "remove", name)
+        return true
+    }
+
+    public func keyID(name: String) throws -> Int32? {
+        try find(name: name)
+    }
+
+    /// Finds the key in the chosen keyring itself. For the user keyring that avoids the session
+    /// keyring, which may be revoked or not linked to the user keyring.
+    public func find(name: String) throws -> Int32? {
+        let id = keyctl_search(try keyring.serial(forKey: name), "user", name, 0)
+        if id >= 0 { return Int32(id) }
+        // A revoked session keyring is worth a remedy; a revoked or expired key is simply gone.
+        if errno == ENOKEY || errno == EKEYEXPIRED || (errno == EKEYREVOKED && keyring != .session) { return nil }
+        throw failure("search for", name)
+    }
+
+    /// Lists the `user` keys linked directly in the chosen keyring whose names start with
+    /// `prefix`. Keys that expired or vanished while listing are left out.
+    public func list(prefix: String) throws -> [KeyringEntry] {
+        let serial = try keyring.serial(forKey: prefix + "*")
+        var buffer: UnsafeMutableRawPointer?
+        let length = keyctl_read_alloc(serial, &buffer)
+        guard length >= 0, let buffer else {
+            if errno == ENOKEY || (errno == EKEYREVOKED && keyring != .session) { return [] }
+            throw failure("list the keys of", prefix + "*")
+        }
+        defer { free(buffer) }
+
+        let count = Int(length) / MemoryLayout<key_serial_t>.size
+        let serials = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: key_serial_t.self), count: count)
+        return serials.compactMap { id in
+            guard let description = describe(id) else { return nil }
+            // type;uid;gid;perm;description, where only the description may hold ';'.
+            let fields = description.split(separator: ";", maxSplits: 4, omittingEmptySubsequences: false)
+            guard fields.count == 5, fields[0] == "user", fields[4].hasPrefix(prefix) else { return nil }
+            return KeyringEntry(id: id, name: String(fields[4]), keyring: keyring)
+        }
+    }
+
+    /// Checks that the chosen keyring can be used at all, and returns its serial for linking.
+    private func targetSerial(forKey name: String) throws -> key_serial_t {
+        // Without a session keyring the kernel would make one for this process alone, and the key
+        // would vanish when upx-login exits.
+        if keyring == .session, keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 0) < 0 {
+            throw failure("store", name)
+        }
+        return try keyring.serial(forKey: name)
+    }
+
+    private func readPayload(_ id: Int32, name: String) throws -> [UInt8]? {
         var buffer: UnsafeMutableRawPointer?
         let length = keyctl_read_alloc(id, &buffer)
         guard length >= 0, let buffer else {
@@ -75,19 +130,11 @@ public struct KernelKeyring: KeyringStore {
         return Array(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
     }
 
-    public func remove(name: String) throws -> Bool {
-        guard let id = try find(name: name) else { return false }
-        try check(keyctl_invalidate(id), "remove", name)
-        return true
-    }
-
-    /// Finds the key in the chosen keyring itself. For the user keyring that avoids the session
-    /// keyring, which may be revoked or not linked to the user keyring.
-    public func find(name: String) throws -> Int32? {
-        let id = keyctl_search(try keyring.serial(forKey: name), "user", name, 0)
-        if id >= 0 { return Int32(id) }
-        if errno == ENOKEY || errno == EKEYEXPIRED || errno == EKEYREVOKED { return nil }
-        throw failure("search for", name)
+    private func describe(_ id: key_serial_t) -> String? {
+        var text: UnsafeMutablePointer<CChar>?
+        guard keyctl_describe_alloc(id, &text) >= 0, let text else { return nil }
+        defer { free(text) }
+        return String(cString: text)
     }
 
     private func check(_ result: Int, _ operation: String, _ name: String) throws {
@@ -95,6 +142,13 @@ public struct KernelKeyring: KeyringStore {
     }
 
     private func failure(_ operation: String, _ name: String) -> KeyringError {
-        KeyringError(operation: operation, keyName: name, errorNumber: errno)
+        KeyringError(operation: operation, keyName: name, errorNumber: errno, keyring: keyring)
     }
+}
+
+/// One key found by listing a keyring.
+public struct KeyringEntry: Equatable, Sendable {
+    public let id: Int32
+    public let name: String
+    public let keyring: KeyringKind
 }

@@ -52,7 +52,7 @@ public enum KeyringKind: String, CaseIterable, Sendable {
         case .persistent:
             let id = keyctl_get_persistent(uid_t.max, KEY_SPEC_PROCESS_KEYRING)
             guard id >= 0 else {
-                throw KeyringError(operation: "open the persistent keyring for", keyName: keyName, errorNumber: errno)
+                throw KeyringError(operation: "open the persistent keyring for", keyName: keyName, errorNumber: errno, keyring: .persistent)
             }
             return key_serial_t(id)
         }

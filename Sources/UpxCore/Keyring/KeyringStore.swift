@@ -18,6 +18,12 @@ public protocol KeyringStore {
 
     /// Returns the store for the same user's keyring of the given kind.
     func selecting(_ keyring: KeyringKind) -> any KeyringStore
+
+    /// Returns the id of the key named `name`, or nil when there is none.
+    func keyID(name: String) throws -> Int32?
+
+    /// Lists the keys whose names start with `prefix`.
+    func list(prefix: String) throws -> [KeyringEntry]
 }
 
 extension KeyringStore {
@@ -32,12 +38,14 @@ extension KeyringStore {
 public final class MemoryKeyring: KeyringStore {
     public private(set) var keys: [String: (payload: [UInt8], timeoutSeconds: UInt32)] = [:]
     private var nextID: Int32 = 1000
+    private var ids: [String: Int32] = [:]
 
     public init() {}
 
     public func store(name: String, payload: [UInt8], timeoutSeconds: UInt32) throws -> Int32 {
         keys[name] = (payload, timeoutSeconds)
         nextID += 1
+        ids[name] = nextID
         return nextID
     }
 
@@ -47,5 +55,13 @@ public final class MemoryKeyring: KeyringStore {
 
     public func remove(name: String) throws -> Bool {
         keys.removeValue(forKey: name) != nil
+    }
+
+    public func keyID(name: String) throws -> Int32? {
+        ids[name]
+    }
+
+    public func list(prefix: String) throws -> [KeyringEntry] {
+        keys.keys.filter { $0.hasPrefix(prefix) }.sorted().map { KeyringEntry(id: ids[$0] ?? 0, name: $0, keyring: .user) }
     }
 }
