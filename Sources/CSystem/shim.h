@@ -30,3 +30,12 @@ extern int pipe2(int fds[2], int flags);
 static inline int upx_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
+
+#include <syslog.h>
+
+/// Sends one message to the system log with the given facility and level, as syslog(3) with "%s".
+static inline void upx_syslog(const char *identity, int priority, const char *message) {
+    openlog(identity, LOG_PID, priority & LOG_FACMASK);
+    syslog(priority, "%s", message);
+    closelog();
+}

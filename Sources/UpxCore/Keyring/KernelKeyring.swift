@@ -108,10 +108,15 @@ public struct KernelKeyring: KeyringStore {
 
     /// Checks that the chosen keyring can be used at all, and returns its serial for linking.
     private func targetSerial(forKey name: String) throws -> key_serial_t {
-        // Without a session keyring the kernel would make one for this process alone, and the key
-        // would vanish when upx-login exits.
-        if keyring == .session, keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 0) < 0 {
-            throw failure("store", name)
+        // A process without a session keyring of its own falls back to the user session keyring
+        // for searches, but linking into @s would make a new keyring for this process alone, and
+        // the key would vanish when upx-login exits.
+        if keyring == .session {
+            let session = keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 0)
+            if session < 0 { throw failure("store", name) }
+            if session == keyctl_get_keyring_ID(KEY_SPEC_USER_SESSION_KEYRING, 0) {
+                throw KeyringError(operation: "store", keyName: name, errorNumber: ENOKEY, keyring: keyring)
+            }
         }
         return try keyring.serial(forKey: name)
     }

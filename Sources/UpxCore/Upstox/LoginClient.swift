@@ -4,7 +4,7 @@ import FoundationEssentials
 import Glibc
 
 /// Sends the login's requests and turns each reply into data or an `UpstoxError`.
-final class LoginClient {
+public final class LoginClient {
     let transport: any HTTPTransport
     let hosts: UpstoxHosts
     let log: (String) -> Void
@@ -16,13 +16,21 @@ final class LoginClient {
     let pauseMilliseconds: Int
     private var requestCount = 0
 
-    init(transport: any HTTPTransport, hosts: UpstoxHosts, pauseMilliseconds: Int = 0, log: @escaping (String) -> Void) {
+    init(
+        transport: any HTTPTransport, hosts: UpstoxHosts, pauseMilliseconds: Int = 0,
+        requestID: String = LoginClient.newRequestID(), log: @escaping (String) -> Void
+    ) {
         self.transport = transport
         self.hosts = hosts
         self.pauseMilliseconds = pauseMilliseconds
         self.log = log
-        self.requestID = "WPRO-" + randomAlphanumerics(count: 10)
+        self.requestID = requestID
         self.deviceID = UUID().uuidString.lowercased()
+    }
+
+    /// Returns a new login id as the login page makes them: `WPRO-` and 10 letters or digits.
+    public static func newRequestID() -> String {
+        "WPRO-" + randomAlphanumerics(count: 10)
     }
 
     /// The headers the login page sends on every step.

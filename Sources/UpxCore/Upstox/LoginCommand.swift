@@ -4,9 +4,6 @@ import FoundationEssentials
 
 /// The upx-login tool, callable with an injected context.
 public enum LoginCommand {
-    /// A cached token with at least this many seconds left is served without a login.
-    public static let minimumValiditySeconds: Int64 = 300
-
     public static let info = ToolInfo(
         name: "upx-login",
         summary: """
@@ -15,8 +12,9 @@ public enum LoginCommand {
             Typical use: eval "$(upx-login --export)"
             """,
         usage: [
-            "[--export | --print] [--profile NAME] [--env-file PATH] [--force] [--debug] [--quiet]",
-            "--check-config [--profile NAME] [--env-file PATH]", "--list-profiles",
+            "[--export | --print] [--profile NAME] [--keyring KIND | --no-keyring] [--min-valid DURATION] [--force]",
+            "--status [--profile NAME] [--keyring KIND] [--min-valid DURATION]",
+            "--check-config [--profile NAME] [--env-file PATH]", "--list-profiles", "--purge",
         ],
         options: [
             OptionSpec("export", short: "e", help: "print shell commands that export the token and its expiry"),
@@ -25,7 +23,13 @@ public enum LoginCommand {
             OptionSpec("env-file", value: "PATH", help: "read credentials from this env file instead of the profile's (also UPSTOX_ENV_FILE)"),
             OptionSpec("check-config", help: "show each setting, its source and whether it is valid, masked; send no request"),
             OptionSpec("list-profiles", help: "list the profiles that have an env file, and their cached tokens"),
-            OptionSpec("force", short: "f", help: "log in even when a valid token is cached"),
+            OptionSpec("keyring", value: "KIND", help: KeyringKind.optionHelp),
+            OptionSpec("no-keyring", help: "log in and print the token without reading or storing any key"),
+            OptionSpec("min-valid", value: "DURATION", help: "serve a cached token only with more than this left, such as 30m (default 5m; also UPX_MIN_VALID)"),
+            OptionSpec("force", short: "f", help: "log in even when a valid token is cached, and past upx's own rate limit"),
+            OptionSpec("status", help: "show the cached token's user, key, keyring and time left, not the token; exit 1 when none is valid"),
+            OptionSpec("purge", help: "remove every upx key of yours from the user, persistent and session keyrings"),
+            OptionSpec("audit-log", value: "FILE", help: "also append audit lines to FILE, created with mode 0600 (also UPX_AUDIT_LOG)"),
             OptionSpec("debug", short: "d", help: "print each request with its timing on stderr (also UPSTOX_DEBUG=1)"),
             OptionSpec("quiet", short: "q", help: "print nothing on stderr but errors"),
         ],
@@ -57,63 +61,126 @@ public enum LoginCommand {
             else 3.
 
             The token is kept as key upx:PROFILE in the user keyring (keyctl show @u), readable by
-            your processes only, and expires with the token at 03:30 IST.
+            your processes only, and expires with the token at 03:30 IST. --keyring persistent
+            keeps it in your persistent keyring instead, which outlives your logins (for cron and
+            systemd user units); the kernel drops that keyring 3 days after its last use, and each
+            run renews it. --keyring session keeps it in the session keyring of this login only.
+
+            At most 5 logins per profile reach Upstox in any 5 minutes; more are refused (exit 7)
+            until --force, and so is every login for 10 minutes after Upstox blocked OTP
+            generation (1017069). Each login, refusal, failure, logout and purge is logged to
+            syslog (facility authpriv) with profile, user id, expiry and request id, never a secret.
+            --status exits 0 when the cached token is valid (with --min-valid: for more than that).
             """
     )
 
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
-        if arguments.has("export") && arguments.has("print") {
-            throw UsageError.conflictingOptions("--export", "--print")
-        }
+        try checkCombinations(arguments)
         if let extra = arguments.operands.first { throw UsageError.unexpectedArgument(extra) }
-        if arguments.has("list-profiles") { return listProfiles(context) }
+        let quiet = arguments.has("quiet")
+        let audit = try LoginAudit(
+            path: arguments.value("audit-log") ?? context.environment["UPX_AUDIT_LOG"].flatMap { $0.isEmpty ? nil : $0 },
+            warn: { context.streams.err("upx-login: \($0)\n") })
+        if arguments.has("list-profiles") {
+            return listProfiles(try KeyringKind.selected(arguments, environment: context.environment), context)
+        }
+        if arguments.has("purge") { return purge(context, audit: audit, quiet: quiet) }
 
         let profile = try Profiles.name(option: arguments.value("profile"), environment: context.environment)
-        let keyName = "upx:\(profile)"
+        let cache = TokenCache(
+            profile: profile, kind: try KeyringKind.selected(arguments, environment: context.environment),
+            keyring: context.keyring,
+            minimumValidity: try TokenCache.minimumValidity(arguments, environment: context.environment))
+        if arguments.has("status") {
+            let strict = arguments.value("min-valid") != nil || context.environment[TokenCache.minimumValidityVariable] != nil
+            return try status(cache, strict: strict, context)
+        }
         let configuration = try Configuration(context: context, profile: profile, envFileOption: arguments.value("env-file"))
         if arguments.has("check-config") {
-            let check = ConfigCheck(configuration: configuration, profile: profile, keyName: keyName)
-            return check.run(keyring: context.keyring, streams: context.streams) ? .success : .badInput
+            let check = ConfigCheck(configuration: configuration, profile: profile, keyName: cache.keyName)
+            return check.run(keyring: cache.keyring, streams: context.streams) ? .success : .badInput
         }
         let log = DebugLog(enabled: arguments.has("debug") || context.debugFromEnvironment, streams: context.streams)
+        let useKeyring = !arguments.has("no-keyring")
 
-        if try serveCached(keyName, arguments, context, log: log) { return .success }
+        if useKeyring, try serveCached(cache, arguments, context, log: log) { return .success }
 
         // Concurrent runs wait here for the first one, then find its token in the cache.
         let lock = try LoginLock(profile: profile, environment: context.environment)
         defer { withExtendedLifetime(lock) {} }
-        if try serveCached(keyName, arguments, context, log: log) { return .success }
+        if useKeyring, try serveCached(cache, arguments, context, log: log) { return .success }
 
-        try context.keyring.checkWritable(name: keyName, payloadSize: 2048)
-        let record = try logIn(context, configuration, quiet: arguments.has("quiet"), log: log)
-        let timeout = UInt32(clamping: max(record.secondsLeft(at: context.clock.now()), 1))
-        let keyID = try context.keyring.store(name: keyName, payload: record.encoded(), timeoutSeconds: timeout)
-        log("stored key \(keyName) (id \(keyID)) in the user keyring, timeout \(timeout) s")
+        let record = try logIn(cache, configuration, arguments, context, audit: audit, log: log)
+        var keyID: Int32?
+        if useKeyring {
+            keyID = try cache.store(record, at: context.clock.now())
+            log("stored \(cache.place) (id \(keyID ?? 0)), timeout \(record.secondsLeft(at: context.clock.now())) s")
+        }
+        var event = AuditEvent(outcome: "login", profile: profile, keyring: useKeyring ? cache.kind.rawValue : "none")
+        (event.userID, event.expiresAt, event.requestID) = (record.userID, record.expiresAt, record.requestID)
+        audit.record(event, at: context.clock.now())
 
-        write(record, keyName: keyName, reused: false, arguments, context)
+        write(record, place: useKeyring ? cache.place : "not stored (--no-keyring)", reused: false, arguments, context)
         return .success
+    }
+
+    /// Rejects options that ask for two different things.
+    static func checkCombinations(_ arguments: ParsedArguments) throws {
+        let actions = ["status", "purge", "list-profiles", "check-config"].filter(arguments.has)
+        if actions.count > 1 { throw UsageError.conflictingOptions("--" + actions[0], "--" + actions[1]) }
+        if arguments.has("export") && arguments.has("print") {
+            throw UsageError.conflictingOptions("--export", "--print")
+        }
+        if arguments.has("no-keyring") {
+            for option in ["keyring", "status", "purge"] where arguments.has(option) {
+                throw UsageError.conflictingOptions("--no-keyring", "--" + option)
+            }
+        }
     }
 
     /// Prints the cached token and returns true when it may be served: no --force, and
     /// valid for more than the minimum.
-    static func serveCached(
-        _ keyName: String, _ arguments: ParsedArguments, _ context: Context, log: DebugLog
-    ) throws -> Bool {
-        guard !arguments.has("force"), let cached = try cachedRecord(keyName, context) else { return false }
-        log("using the cached token of key \(keyName), valid for \(cached.secondsLeft(at: context.clock.now())) s")
-        write(cached, keyName: keyName, reused: true, arguments, context)
+    static func serveCached(_ cache: TokenCache, _ arguments: ParsedArguments, _ context: Context, log: DebugLog) throws -> Bool {
+        guard !arguments.has("force"), let cached = try cache.usableRecord(at: context.clock.now()) else { return false }
+        log("using the cached token of \(cache.place), valid for \(cached.secondsLeft(at: context.clock.now())) s")
+        write(cached, place: cache.place, reused: true, arguments, context)
         return true
     }
 
-    /// Returns the cached record when it is valid for more than the minimum, else nil.
-    static func cachedRecord(_ keyName: String, _ context: Context) throws -> TokenRecord? {
-        guard let payload = try context.keyring.read(name: keyName),
-              let record = TokenRecord.decode(payload) else { return nil }
-        return record.secondsLeft(at: context.clock.now()) > minimumValiditySeconds ? record : nil
+    /// Checks the keyring and upx's own rate limit, runs the login, and audits a failure.
+    static func logIn(
+        _ cache: TokenCache, _ configuration: Configuration, _ arguments: ParsedArguments, _ context: Context,
+        audit: LoginAudit, log: DebugLog
+    ) throws -> TokenRecord {
+        let useKeyring = !arguments.has("no-keyring")
+        var event = AuditEvent(outcome: "failure", profile: cache.profile, keyring: useKeyring ? cache.kind.rawValue : "none")
+        let limit = LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
+        let now = CalendarTime.wholeSeconds(context.clock.now())
+        let requestID = LoginClient.newRequestID()
+        do {
+            if useKeyring {
+                try cache.keyring.checkWritable(name: cache.keyName, payloadSize: 2048)
+                if !arguments.has("force") { try limit.check(at: now) }
+                try limit.recordStart(at: now)
+            }
+            return try logIn(context, configuration, requestID: requestID, quiet: arguments.has("quiet"), log: log)
+        } catch let error as ToolError {
+            if error is LoginLimitError { event.outcome = "refused" }
+            if case UpstoxError.refused(_, let code, _, _) = error {
+                event.errorCode = code
+                if code == "1017069", useKeyring { try? limit.recordOTPBlock(at: now) }
+            }
+            event.exitStatus = error.exitCode.rawValue
+            event.requestID = requestID
+            audit.record(event, at: context.clock.now())
+            throw error
+        }
     }
 
     /// Runs the six steps with the configured credentials and returns the new record.
-    static func logIn(_ context: Context, _ configuration: Configuration, quiet: Bool, log: DebugLog) throws -> TokenRecord {
+    static func logIn(
+        _ context: Context, _ configuration: Configuration, requestID: String, quiet: Bool, log: DebugLog
+    ) throws -> TokenRecord {
         let credentials = try LoginSettings.credentials(from: configuration)
         if let debug = try LoginSettings.optional("UPSTOX_DEBUG", from: configuration), LoginSettings.debugFlag(debug) == true {
             log.enabled = true
@@ -131,7 +198,7 @@ public enum LoginCommand {
             transport: context.makeTransport(), hosts: hosts, credentials: credentials,
             countryISDCode: countryCode, pauseMilliseconds: pause,
             makeTOTPCode: { try LoginSettings.totpCode(credentials.totpSecret, at: context.clock.now()) },
-            log: log.write)
+            requestID: requestID, log: log.write)
         let grant = try flow.run()
         try checkToken(grant.accessToken)
 
@@ -145,7 +212,8 @@ public enum LoginCommand {
             accessToken: grant.accessToken, extendedToken: grant.extendedToken,
             userID: grant.userID, userName: grant.userName,
             issuedAt: Int64(issuedAt.timeIntervalSince1970.rounded(.down)),
-            expiresAt: Int64(expiry.timeIntervalSince1970.rounded(.down)))
+            expiresAt: Int64(expiry.timeIntervalSince1970.rounded(.down)),
+            clientID: credentials.clientID, requestID: requestID)
     }
 
     /// Rejects a token that is not a compact JWT, so that nothing a server sends can reach a
@@ -161,7 +229,7 @@ public enum LoginCommand {
     }
 
     /// Prints the token as asked on stdout and a summary on stderr.
-    static func write(_ record: TokenRecord, keyName: String, reused: Bool, _ arguments: ParsedArguments, _ context: Context) {
+    static func write(_ record: TokenRecord, place: String, reused: Bool, _ arguments: ParsedArguments, _ context: Context) {
         if arguments.has("export") {
             context.streams.out("""
                 export UPSTOX_ACCESS_TOKEN=\(posixQuoted(record.accessToken))
@@ -174,18 +242,10 @@ public enum LoginCommand {
         }
         guard !arguments.has("quiet") else { return }
 
-        let left = formatDuration(record.secondsLeft(at: context.clock.now()))
+        let left = DurationText.format(max(record.secondsLeft(at: context.clock.now()), 0))
         let how = reused ? "using the cached token of" : "logged in as"
         let user = UpstoxError.printable(record.userName), userID = UpstoxError.printable(record.userID)
         context.streams.err(
-            "upx-login: \(how) \(user) (\(userID)); key \(keyName) in the user keyring, valid for \(left)\n")
+            "upx-login: \(how) \(user) (\(userID)); \(place), valid for \(left)\n")
     }
-}
-
-/// Seconds as `7h 05m` or `4m 10s`.
-public func formatDuration(_ seconds: Int64) -> String {
-    let value = max(seconds, 0)
-    let hours = value / 3600, minutes = (value % 3600) / 60, rest = value % 60
-    if hours > 0 { return "\(hours)h \(String(minutes).leftPadded(to: 2))m" }
-    return "\(minutes)m \(String(rest).leftPadded(to: 2))s"
 }

@@ -55,13 +55,15 @@ public final class LoginFlow {
     ///   - makeTOTPCode: called just before step 3, so the code is fresh.
     ///   - countryISDCode: sent in step 2 unless nil or empty.
     ///   - pauseMilliseconds: the wait before each request after the first (UPSTOX_SLEEP_TIME).
+    ///   - requestID: the `x-request-id` of every step, which the audit trail records.
     ///   - log: receives one line per request for --debug; never a secret.
     public init(
         transport: any HTTPTransport, hosts: UpstoxHosts, credentials: LoginCredentials,
         countryISDCode: String?, pauseMilliseconds: Int = 0, makeTOTPCode: @escaping () throws -> String,
-        log: @escaping (String) -> Void
+        requestID: String = LoginClient.newRequestID(), log: @escaping (String) -> Void
     ) {
-        self.client = LoginClient(transport: transport, hosts: hosts, pauseMilliseconds: pauseMilliseconds, log: log)
+        self.client = LoginClient(
+            transport: transport, hosts: hosts, pauseMilliseconds: pauseMilliseconds, requestID: requestID, log: log)
         self.credentials = credentials
         self.countryISDCode = countryISDCode
         self.makeTOTPCode = makeTOTPCode

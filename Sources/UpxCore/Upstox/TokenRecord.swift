@@ -12,6 +12,10 @@ public struct TokenRecord: Codable, Equatable, Sendable {
     public var issuedAt: Int64
     /// Unix seconds.
     public var expiresAt: Int64
+    /// The app the token was issued to; absent in records of older upx versions.
+    public var clientID: String?
+    /// The `x-request-id` of the login that got the token.
+    public var requestID: String?
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token"
@@ -20,11 +24,13 @@ public struct TokenRecord: Codable, Equatable, Sendable {
         case userName = "user_name"
         case issuedAt = "issued_at"
         case expiresAt = "expires_at"
+        case clientID = "client_id"
+        case requestID = "request_id"
     }
 
     public init(
         accessToken: String, extendedToken: String?, userID: String, userName: String,
-        issuedAt: Int64, expiresAt: Int64
+        issuedAt: Int64, expiresAt: Int64, clientID: String? = nil, requestID: String? = nil
     ) {
         self.accessToken = accessToken
         self.extendedToken = extendedToken
@@ -32,6 +38,8 @@ public struct TokenRecord: Codable, Equatable, Sendable {
         self.userName = userName
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
+        self.clientID = clientID
+        self.requestID = requestID
     }
 
     /// Seconds of validity left at `now`; negative once expired.

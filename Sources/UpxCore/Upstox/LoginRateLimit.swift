@@ -1,0 +1,118 @@
+// upx-login's own brake on network logins, counted per profile in the keyring.
+
+import FoundationEssentials
+
+/// At most `maximumLogins` network logins per profile in any `windowSeconds`, and none while
+/// Upstox has blocked OTP generation (error 1017069). `--force` passes both.
+///
+/// The starts are kept in the key `upx:PROFILE:logins` of the same keyring as the token, so
+/// every process of the user sees them and the kernel drops them when the window has passed.
+public struct LoginRateLimit {
+    public static let maximumLogins = 5
+    public static let windowSeconds: Int64 = 300
+    /// How long Upstox blocks OTP generation after error 1017069, as its message says.
+    public static let otpBlockSeconds: Int64 = 600
+
+    let keyring: any KeyringStore
+    let profile: String
+
+    public init(keyring: any KeyringStore, profile: String) {
+        self.keyring = keyring
+        self.profile = profile
+    }
+
+    var keyName: String { "upx:\(profile):logins" }
+
+    /// The payload of the key.
+    struct Record: Codable, Equatable {
+        /// Unix seconds of each login start in the window, oldest first.
+        var starts: [Int64]
+        /// Unix seconds until which Upstox refuses to generate an OTP.
+        var otpBlockedUntil: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case starts
+            case otpBlockedUntil = "otp_blocked_until"
+        }
+    }
+
+    /// Returns the login starts within the window before `now`.
+    public func recentStarts(at now: Int64) throws -> [Int64] {
+        try current(at: now).starts
+    }
+
+    /// Throws when a login now would pass the limit or run into an OTP block.
+    public func check(at now: Int64) throws {
+        let record = try current(at: now)
+        if let until = record.otpBlockedUntil {
+            throw LoginLimitError.otpBlocked(profile: profile, until: until, now: now)
+        }
+        if record.starts.count >= Self.maximumLogins, let oldest = record.starts.first {
+            throw LoginLimitError.tooManyLogins(profile: profile, count: record.starts.count, nextAllowed: oldest + Self.windowSeconds, now: now)
+        }
+    }
+
+    /// Counts a login that starts now.
+    public func recordStart(at now: Int64) throws {
+        var record = try current(at: now)
+        record.starts.append(now)
+        try save(record, now: now)
+    }
+
+    /// Remembers that Upstox blocked OTP generation at `now`.
+    public func recordOTPBlock(at now: Int64) throws {
+        var record = try current(at: now)
+        record.otpBlockedUntil = now + Self.otpBlockSeconds
+        try save(record, now: now)
+    }
+
+    /// Reads the record and drops what has passed. An unreadable payload counts as empty,
+    /// because this key only slows logins down and must never stop them for good.
+    private func current(at now: Int64) throws -> Record {
+        guard let payload = try keyring.read(name: keyName),
+              var record = try? JSONDecoder().decode(Record.self, from: Data(payload)) else {
+            return Record(starts: [])
+        }
+        record.starts = record.starts.filter { $0 > now - Self.windowSeconds && $0 <= now }.sorted()
+        if let until = record.otpBlockedUntil, until <= now { record.otpBlockedUntil = nil }
+        return record
+    }
+
+    private func save(_ record: Record, now: Int64) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let payload = Array((try? encoder.encode(record)) ?? Data())
+        let lastStart = record.starts.last.map { $0 + Self.windowSeconds } ?? now
+        let end = max(lastStart, record.otpBlockedUntil ?? now)
+        _ = try keyring.store(name: keyName, payload: payload, timeoutSeconds: UInt32(clamping: max(end - now, 1)))
+    }
+}
+
+/// A login that upx-login refused to start.
+public enum LoginLimitError: ToolError {
+    case tooManyLogins(profile: String, count: Int, nextAllowed: Int64, now: Int64)
+    case otpBlocked(profile: String, until: Int64, now: Int64)
+
+    public var exitCode: ExitCode { .rateLimited }
+
+    public var message: String {
+        switch self {
+        case .tooManyLogins(let profile, let count, let nextAllowed, let now):
+            return "refusing another login of profile \(profile): \(count) logins in the last "
+                + "\(DurationText.format(LoginRateLimit.windowSeconds)) already; the next is allowed at "
+                + "\(Self.localTime(nextAllowed)), in \(DurationText.format(max(nextAllowed - now, 1))) "
+                + "(--force logs in anyway)"
+        case .otpBlocked(let profile, let until, let now):
+            return "refusing a login of profile \(profile): Upstox blocked OTP generation (1017069) until about "
+                + "\(Self.localTime(until)), in \(DurationText.format(max(until - now, 1))); "
+                + "try again then (--force tries anyway)"
+        }
+    }
+
+    /// Formats Unix seconds as the local time of day, with the zone: `14:07:10 IST`.
+    static func localTime(_ seconds: Int64) -> String {
+        let instant = Date(timeIntervalSince1970: Double(seconds))
+        let text = CalendarTime.text(instant, in: SystemTimeZone().offset(at: instant))
+        return String(text.split(separator: " ").dropFirst().joined(separator: " "))
+    }
+}

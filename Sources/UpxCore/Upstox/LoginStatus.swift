@@ -1,0 +1,82 @@
+// upx-login --status: what is cached for a profile, never the token itself.
+
+import FoundationEssentials
+
+extension LoginCommand {
+    /// Prints the cached token's facts on stdout. Exits 0 when it is valid (with --min-valid,
+    /// valid for more than that), else 1.
+    static func status(_ cache: TokenCache, strict: Bool, _ context: Context) throws -> ExitCode {
+        let now = context.clock.now()
+        let record = try cache.record()
+        let keyID = record == nil ? nil : try cache.keyID()
+        var rows: [(String, String)] = [("profile", cache.profile)]
+        rows.append(("keyring", cache.kind.displayName + ", key " + cache.keyName + (keyID.map { " (id \($0))" } ?? "")))
+
+        var valid = false
+        if let record {
+            let left = record.secondsLeft(at: now)
+            let user = UpstoxError.printable(record.userName), userID = UpstoxError.printable(record.userID)
+            rows.append(("user", user.isEmpty ? userID : "\(user) (\(userID))"))
+            rows.append(("issued", time(record.issuedAt)))
+            rows.append(("expires", time(record.expiresAt)))
+            valid = left > (strict ? cache.minimumValidity : 0)
+            rows.append(("status", statusText(left: left, minimum: cache.minimumValidity)))
+        } else {
+            rows.append(("status", "no cached token (log in with upx-login)"))
+        }
+        if let starts = try? LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
+            .recentStarts(at: CalendarTime.wholeSeconds(now)) {
+            rows.append(("logins", "\(starts.count) in the last 5m (limit \(LoginRateLimit.maximumLogins))"))
+        }
+
+        for (name, value) in rows {
+            context.streams.out("\((name + ":").rightPadded(to: 9)) \(value)\n")
+        }
+        return valid ? .success : .negative
+    }
+
+    private static func time(_ seconds: Int64) -> String {
+        let instant = Date(timeIntervalSince1970: Double(seconds))
+        return CalendarTime.text(instant, in: .utc) + " (" + CalendarTime.text(instant, in: .india) + ")"
+    }
+
+    private static func statusText(left: Int64, minimum: Int64) -> String {
+        if left <= 0 { return "expired \(DurationText.format(-left)) ago" }
+        if left <= minimum {
+            return "valid for \(DurationText.format(left)); the next upx-login logs in again, "
+                + "because less than \(DurationText.format(minimum)) is left"
+        }
+        return "valid for \(DurationText.format(left))"
+    }
+
+    /// Removes every upx key of the user from the user, persistent and session keyrings.
+    static func purge(_ context: Context, audit: LoginAudit, quiet: Bool) -> ExitCode {
+        var removed = 0
+        var failure: KeyringError?
+        for kind in KeyringKind.allCases {
+            let keyring = context.keyring.selecting(kind)
+            do {
+                for entry in try keyring.list(prefix: "upx:") where try keyring.remove(name: entry.name) {
+                    removed += 1
+                    if !quiet { context.streams.err("upx-login: removed key \(entry.name) (id \(entry.id)) from the \(kind.displayName)\n") }
+                    let event = AuditEvent(outcome: "purge", profile: profileName(ofKey: entry.name), keyring: kind.rawValue)
+                    audit.record(event, at: context.clock.now())
+                }
+            } catch let error as KeyringError {
+                failure = failure ?? error
+                context.streams.err("upx-login: \(error.message)\n")
+            } catch {
+                context.streams.err("upx-login: \(error)\n")
+            }
+        }
+        if !quiet && removed == 0 && failure == nil {
+            context.streams.err("upx-login: no upx keys in the user, persistent or session keyring\n")
+        }
+        return failure == nil ? .success : .keyring
+    }
+
+    /// `upx:NAME` and `upx:NAME:logins` both belong to profile NAME.
+    static func profileName(ofKey name: String) -> String {
+        String(name.dropFirst(4).split(separator: ":", omittingEmptySubsequences: false).first ?? "")
+    }
+}
