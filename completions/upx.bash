@@ -45,23 +45,23 @@ _upx() {
             return ;;
         upx-totp:-d | upx-totp:--digits | upx-totp:-p | upx-totp:--period | upx-totp:--at | upx-totp:--epoch | upx-totp:--counter | upx-totp:--window | upx-totp:--verify)
             return ;;
-        upx-totp:--secret-file | upx-login:--env-file)
+        upx-totp:--secret-file | upx-login:--env-file | upx-login:--audit-log)
             _upx_files "$current"
             return ;;
         upx-login:-P | upx-login:--profile | upx-totp:-P | upx-totp:--profile | upx-jwt:-P | upx-jwt:--profile)
             _upx_profiles "$current"
             return ;;
-        upx-jwt:--keyring)
+        upx-jwt:--keyring | upx-login:--keyring)
             mapfile -t COMPREPLY < <(compgen -W "user persistent session" -- "$current")
             return ;;
-        upx-perm:--max-age | upx-jwt:--min-valid | upx-jwt:--leeway | upx-jwt:--claim)
+        upx-perm:--max-age | upx-jwt:--min-valid | upx-jwt:--leeway | upx-jwt:--claim | upx-login:--min-valid)
             return ;;
     esac
 
     local options operands_are_files=0
     case $tool in
         upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file -P --profile" ;;
-        upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force -d --debug -q --quiet" ;;
+        upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force --keyring --no-keyring --min-valid --status --purge --audit-log -d --debug -q --quiet" ;;
         upx-jwt) options="--check --min-valid --leeway --remaining --claim --json -P --profile --keyring" ;;
         upx-perm) options="--fix -r --recursive --max-age --record --json -q --quiet" operands_are_files=1 ;;
         *) return ;;
