@@ -12,7 +12,7 @@ private let now: Int64 = 1_773_100_800
 private let nextCutoff: Int64 = 1_773_180_000
 
 /// The environment of a user who has every credential set, pointing at loopback hosts.
-private let loginEnvironment = [
+let loginEnvironment = [
     "UPSTOX_USERNAME": FakeAccount.mobile,
     "UPSTOX_PIN_CODE": FakeAccount.pin,
     "UPSTOX_TOTP_SECRET": FakeAccount.totpSecret,
@@ -44,12 +44,12 @@ private final class FullKeyring: KeyringStore {
 }
 
 /// The names of the token keys in `keyring`, without the rate limit's `upx:PROFILE:logins` keys.
-private func tokenKeys(_ keyring: MemoryKeyring) -> [String] {
+func tokenKeys(_ keyring: MemoryKeyring) -> [String] {
     keyring.keys.keys.filter { !$0.hasSuffix(":logins") }.sorted()
 }
 
 /// One in-process run of upx-login and what it left behind.
-private struct LoginRun {
+struct LoginRun {
     var status: Int32
     var output: String
     var error: String
@@ -60,7 +60,7 @@ private struct LoginRun {
 
 /// Runs upx-login through `ToolRunner` with a fixed clock, `keyring`, and a fresh fake
 /// transport for each login. The working directory has no `.env`.
-private func runLogin(
+func runLogin(
     _ arguments: [String], keyring: any KeyringStore = MemoryKeyring(), server: FakeUpstox = FakeUpstox(),
     environment: [String: String] = loginEnvironment
 ) -> LoginRun {
@@ -81,7 +81,7 @@ private func runLogin(
 }
 
 /// Makes a keyring holding a record for profile `default` that expires `secondsLeft` after `now`.
-private func keyringWithRecord(secondsLeft: Int64, token: String = "cached-token") -> (MemoryKeyring, TokenRecord) {
+func keyringWithRecord(secondsLeft: Int64, token: String = "cached-token") -> (MemoryKeyring, TokenRecord) {
     let record = TokenRecord(
         accessToken: token, extendedToken: nil, userID: "CACHED1", userName: "Cached User",
         issuedAt: now - 3_600, expiresAt: now + secondsLeft)
@@ -90,7 +90,7 @@ private func keyringWithRecord(secondsLeft: Int64, token: String = "cached-token
     return (keyring, record)
 }
 
-private func storedRecord(_ keyring: MemoryKeyring, _ name: String = "upx:default") -> TokenRecord? {
+func storedRecord(_ keyring: MemoryKeyring, _ name: String = "upx:default") -> TokenRecord? {
     keyring.keys[name].flatMap { TokenRecord.decode($0.payload) }
 }
 

@@ -142,7 +142,13 @@ public enum LoginCommand {
     /// valid for more than the minimum.
     static func serveCached(_ cache: TokenCache, _ arguments: ParsedArguments, _ context: Context, log: DebugLog) throws -> Bool {
         guard !arguments.has("force"), let cached = try cache.usableRecord(at: context.clock.now()) else { return false }
-        log("using the cached token of \(cache.place), valid for \(cached.secondsLeft(at: context.clock.now())) s")
+        let left = cached.secondsLeft(at: context.clock.now())
+        log("using the cached token of \(cache.place), valid for \(left) s")
+        if left <= cache.minimumValidity && !arguments.has("quiet") {
+            context.streams.err(
+                "upx-login: note: the cached token has less than \(DurationText.format(cache.minimumValidity)) left, "
+                    + "but a new login would also end at 03:30 IST, so it is served\n")
+        }
         write(cached, place: cache.place, reused: true, arguments, context)
         return true
     }

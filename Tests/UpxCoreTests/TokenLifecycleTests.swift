@@ -1,0 +1,257 @@
+// upx-login's keyring choice, status, purge, rate limit and audit trail, run in-process.
+
+import FoundationEssentials
+import Glibc
+import Testing
+@testable import UpxCore
+
+/// The fixed clock of `runLogin`: 2026-03-10 00:00:00 UTC, 22 hours before the next 03:30 IST.
+private let clockSeconds: Int64 = 1_773_100_800
+
+// MARK: - Rate limit
+
+@Test func rateLimitAllowsFiveLogins() throws {
+    let limit = LoginRateLimit(keyring: MemoryKeyring(), profile: "p")
+    for offset in 0..<5 {
+        try limit.check(at: clockSeconds + Int64(offset))
+        try limit.recordStart(at: clockSeconds + Int64(offset))
+    }
+    #expect(throws: LoginLimitError.self) { try limit.check(at: clockSeconds + 10) }
+}
+
+@Test func rateLimitWindowSlides() throws {
+    let limit = LoginRateLimit(keyring: MemoryKeyring(), profile: "p")
+    for offset in 0..<5 { try limit.recordStart(at: clockSeconds + Int64(offset) * 10) }
+    // The first start leaves the window 300 s after it.
+    #expect(throws: LoginLimitError.self) { try limit.check(at: clockSeconds + 299) }
+    try limit.check(at: clockSeconds + 300)
+    #expect(try limit.recentStarts(at: clockSeconds + 300).count == 4)
+}
+
+@Test func rateLimitKeyTimesOutWithWindow() throws {
+    let keyring = MemoryKeyring()
+    try LoginRateLimit(keyring: keyring, profile: "p").recordStart(at: clockSeconds)
+    #expect(keyring.keys["upx:p:logins"]?.timeoutSeconds == 300)
+}
+
+@Test func rateLimitRefusalNamesNextTime() throws {
+    let limit = LoginRateLimit(keyring: MemoryKeyring(), profile: "desk")
+    for _ in 0..<5 { try limit.recordStart(at: clockSeconds) }
+    do {
+        try limit.check(at: clockSeconds + 60)
+        Issue.record("a 6th login was allowed")
+    } catch let error as LoginLimitError {
+        #expect(error.exitCode == .rateLimited)
+        #expect(error.message.hasPrefix("refusing another login of profile desk: 5 logins in the last 5m already"))
+        #expect(error.message.contains("in 4m (--force logs in anyway)"))
+    }
+}
+
+@Test func otpBlockRefusesForTenMinutes() throws {
+    let keyring = MemoryKeyring()
+    let limit = LoginRateLimit(keyring: keyring, profile: "p")
+    try limit.recordOTPBlock(at: clockSeconds)
+    #expect(throws: LoginLimitError.self) { try limit.check(at: clockSeconds + 599) }
+    try limit.check(at: clockSeconds + 600)
+    #expect(keyring.keys["upx:p:logins"]?.timeoutSeconds == 600)
+}
+
+@Test func rateLimitUnreadableKeyCountsNothing() throws {
+    let keyring = MemoryKeyring()
+    _ = try keyring.store(name: "upx:p:logins", payload: Array("garbage".utf8), timeoutSeconds: 60)
+    try LoginRateLimit(keyring: keyring, profile: "p").check(at: clockSeconds)
+}
+
+@Test func loginCommandSixthLoginRefused() {
+    // A bot restarting after each failed login: every attempt counts.
+    let keyring = MemoryKeyring()
+    var server = FakeUpstox()
+    server.overrides[FakeUpstox.tokenRoute] = jsonReply(500, #"{"status":"error","errors":[{"errorCode":"UDAPI100500"}]}"#)
+    for _ in 0..<5 {
+        #expect(runLogin(["--quiet"], keyring: keyring, server: server).status == 5)
+    }
+    let refused = runLogin(["--print"], keyring: keyring)
+    #expect(refused.status == 7)
+    #expect(refused.requestCount == 0)
+    #expect(refused.output.isEmpty)
+    #expect(refused.error.hasPrefix("upx-login: refusing another login of profile default"))
+    #expect(runLogin(["--force", "--quiet"], keyring: keyring).status == 0)
+}
+
+@Test func loginCommandCutoffNoteUnderMinimum() {
+    let (keyring, _) = keyringWithRecord(secondsLeft: 22 * 3_600)
+    let run = runLogin(["--print", "--min-valid", "23h"], keyring: keyring)
+    #expect(run.requestCount == 0)
+    #expect(run.output == "cached-token\n")
+    #expect(run.error.hasPrefix("upx-login: note: the cached token has less than 23h left"))
+}
+
+@Test func loginCommandOTPBlockRemembered() {
+    let keyring = MemoryKeyring()
+    var server = FakeUpstox()
+    server.overrides[FakeUpstox.otpGenerateRoute] = jsonReply(
+        200, #"{"success":false,"error":{"code":"1017069","message":"OTP generation blocked"}}"#)
+    #expect(runLogin([], keyring: keyring, server: server).status == 7)
+
+    let again = runLogin([], keyring: keyring)
+    #expect(again.status == 7)
+    #expect(again.requestCount == 0)
+    #expect(again.error.contains("Upstox blocked OTP generation (1017069)"))
+}
+
+// MARK: - Serving the cache
+
+@Test(arguments: [
+    (301, Int64(300), true), (300, 300, false), (3_600, 3_600, false), (3_601, 3_600, true), (10, 0, true),
+] as [(Int64, Int64, Bool)])
+func cacheServesOnlyAboveMinimum(secondsLeft: Int64, minimum: Int64, served: Bool) throws {
+    // An expiry before the next cut-off, so that the cut-off rule does not apply.
+    let keyring = MemoryKeyring()
+    let record = TokenRecord(
+        accessToken: "t", extendedToken: nil, userID: "U", userName: "N", issuedAt: clockSeconds,
+        expiresAt: clockSeconds + secondsLeft)
+    _ = try keyring.store(name: "upx:default", payload: record.encoded(), timeoutSeconds: 1)
+    let cache = TokenCache(profile: "default", kind: .user, keyring: keyring, minimumValidity: minimum)
+    #expect((try cache.usableRecord(at: Date(timeIntervalSince1970: Double(clockSeconds))) != nil) == served)
+}
+
+@Test func cacheServedBeforeCutoff() throws {
+    // 03:27 IST: a new token would also die at 03:30, so the cached one is served though under 5 minutes.
+    let cutoff = clockSeconds + 22 * 3_600
+    let record = TokenRecord(
+        accessToken: "t", extendedToken: nil, userID: "U", userName: "N", issuedAt: cutoff - 3_600, expiresAt: cutoff)
+    let keyring = MemoryKeyring()
+    _ = try keyring.store(name: "upx:default", payload: record.encoded(), timeoutSeconds: 1)
+    let cache = TokenCache(profile: "default", kind: .user, keyring: keyring)
+    #expect(try cache.usableRecord(at: Date(timeIntervalSince1970: Double(cutoff - 180))) == record)
+    #expect(try cache.usableRecord(at: Date(timeIntervalSince1970: Double(cutoff))) == nil)
+}
+
+@Test func minimumValidityFromEnvironment() throws {
+    let none = ParsedArguments()
+    #expect(try TokenCache.minimumValidity(none, environment: [:]) == 300)
+    #expect(try TokenCache.minimumValidity(none, environment: ["UPX_MIN_VALID": "1h30m"]) == 5_400)
+    #expect(throws: UsageError.self) { try TokenCache.minimumValidity(none, environment: ["UPX_MIN_VALID": "soon"]) }
+}
+
+@Test func loginCommandMinValidFlagWinsOverEnvironment() {
+    var environment = loginEnvironment
+    environment["UPX_MIN_VALID"] = "1m"
+    let (keyring, _) = keyringWithRecord(secondsLeft: 3_600)
+    #expect(runLogin(["--print"], keyring: keyring, environment: environment).requestCount == 0)
+    #expect(runLogin(["--print", "--min-valid", "30m"], keyring: keyring, environment: environment).requestCount == 0)
+    #expect(runLogin(["--print", "--min-valid", "2h"], keyring: keyring, environment: environment).requestCount == 7)
+}
+
+@Test func loginCommandNoKeyringStoresNothing() {
+    let (keyring, _) = keyringWithRecord(secondsLeft: 3_600)
+    let run = runLogin(["--no-keyring", "--print"], keyring: keyring)
+    #expect(run.status == 0)
+    #expect(run.requestCount == 7)
+    #expect(run.output == FakeAccount.accessToken + "\n")
+    #expect(storedRecord(keyring)?.accessToken == "cached-token")
+    #expect(keyring.keys["upx:default:logins"] == nil)
+    #expect(run.error.contains("not stored (--no-keyring)"))
+}
+
+@Test(arguments: [["--no-keyring", "--keyring", "user"], ["--status", "--purge"], ["--no-keyring", "--status"]])
+func loginCommandConflictingActions(_ arguments: [String]) {
+    let run = runLogin(arguments)
+    #expect(run.status == 2)
+    #expect(run.requestCount == 0)
+}
+
+@Test func loginCommandUnknownKeyring() {
+    let run = runLogin(["--keyring", "thread"])
+    #expect(run.status == 2)
+    #expect(run.error.contains("expected user, persistent or session"))
+}
+
+// MARK: - Status and purge
+
+@Test func statusShowsRecordWithoutToken() {
+    let (keyring, _) = keyringWithRecord(secondsLeft: 3_600, token: "secret-token-text")
+    let run = runLogin(["--status"], keyring: keyring)
+    #expect(run.status == 0)
+    #expect(!run.output.contains("secret-token-text"))
+    #expect(run.output.contains("profile:  default\n"))
+    #expect(run.output.contains("user:     Cached User (CACHED1)\n"))
+    #expect(run.output.contains("status:   valid for 1h\n"))
+    #expect(run.requestCount == 0)
+}
+
+@Test(arguments: [(Int64(3_600), ["--status"], Int32(0)), (120, ["--status"], 0), (120, ["--status", "--min-valid", "5m"], 1),
+                  (-60, ["--status"], 1)] as [(Int64, [String], Int32)])
+func statusExitStatus(secondsLeft: Int64, arguments: [String], status: Int32) {
+    let (keyring, _) = keyringWithRecord(secondsLeft: secondsLeft)
+    #expect(runLogin(arguments, keyring: keyring).status == status)
+}
+
+@Test func statusWithoutTokenExitsOne() {
+    let run = runLogin(["--status", "-P", "empty"])
+    #expect(run.status == 1)
+    #expect(run.output.contains("status:   no cached token"))
+}
+
+@Test func purgeRemovesEveryUpxKey() throws {
+    let (keyring, _) = keyringWithRecord(secondsLeft: 3_600)
+    _ = try keyring.store(name: "upx:desk:logins", payload: [], timeoutSeconds: 1)
+    _ = try keyring.store(name: "other:key", payload: [], timeoutSeconds: 1)
+    let run = runLogin(["--purge"], keyring: keyring)
+    #expect(run.status == 0)
+    #expect(keyring.keys.keys.sorted() == ["other:key"])
+    #expect(run.error.contains("upx-login: removed key upx:default (id "))
+    #expect(run.error.contains("upx-login: removed key upx:desk:logins (id "))
+}
+
+// MARK: - Audit trail
+
+@Test func auditFieldsArePlainWords() {
+    var event = AuditEvent(outcome: "failure", profile: "desk", keyring: "user")
+    event.userID = "7AB 123\n; rm"
+    event.expiresAt = clockSeconds
+    event.exitStatus = 4
+    event.errorCode = "1017106"
+    #expect(event.fields
+        == "outcome=failure profile=desk keyring=user user=7AB_123___rm expires=2026-03-10T00:00:00Z exit=4 code=1017106")
+}
+
+@Test func auditFileGetsLoginAndFailure() throws {
+    let folder = try temporaryFolder()
+    let path = folder + "/audit.log"
+    #expect(runLogin(["--audit-log", path, "--quiet"]).status == 0)
+    var server = FakeUpstox()
+    server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(
+        200, #"{"success":false,"error":{"code":"1017106","message":"Incorrect PIN"}}"#)
+    #expect(runLogin(["--audit-log", path, "--force"], server: server).status == 4)
+
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(lines[0].contains(" outcome=login profile=default keyring=user user=\(FakeAccount.userID) expires="))
+    #expect(lines[0].contains(" request=WPRO-"))
+    #expect(lines[1].contains(" outcome=failure profile=default keyring=user request=WPRO-"))
+    #expect(lines[1].hasSuffix(" exit=4 code=1017106"))
+    #expect(!lines.joined().contains(FakeAccount.pin))
+    var status = stat()
+    #expect(stat(path, &status) == 0)
+    #expect(status.st_mode & 0o777 == 0o600)
+}
+
+@Test func auditFileOpenToOthersRejectedFirst() throws {
+    let folder = try temporaryFolder()
+    let path = folder + "/audit.log"
+    #expect(creat(path, 0o644) >= 0)
+    #expect(chmod(path, 0o644) == 0)
+    let run = runLogin(["--audit-log", path])
+    #expect(run.status == 3)
+    #expect(run.requestCount == 0)
+    #expect(run.error == "upx-login: cannot append to the audit log \(path): mode 644 lets other users at it (upx-perm --fix \(path))\n")
+}
+
+private func temporaryFolder() throws -> String {
+    var template = Array("/tmp/upx-audit-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw FolderNotMade() }
+    return String(cString: made)
+}
+
+private struct FolderNotMade: Error {}
