@@ -59,16 +59,21 @@ extension String {
     }
 }
 
+private let userCreation = NSLock()
+
 /// An ordinary user that the tests create, since keyring rules differ for root.
 struct TestUser {
     let name: String
     let home: String
 
-    /// Makes (or reuses) the user `upx-e2e`; needs root. Without root the tests already
-    /// run as an ordinary user, so this returns nil.
-    static func make() throws -> TestUser? {
+    /// Makes (or reuses) the user `name`; needs root. Without root the tests already run as
+    /// an ordinary user, so this returns nil. Tests that fill the user's key quota or remove
+    /// all its keys take a user of their own, so they cannot upset tests running beside them.
+    static func make(_ name: String = "upx-e2e") throws -> TestUser? {
         guard getuid() == 0 else { return nil }
-        let name = "upx-e2e"
+        // useradd fails when another useradd holds the lock on /etc/passwd.
+        userCreation.lock()
+        defer { userCreation.unlock() }
         if try runCommand("/usr/bin/id", ["-u", name]).status != 0 {
             let useradd = try requireProgram("useradd", package: "passwd")
             let result = try runCommand(useradd, ["--create-home", "--shell", "/bin/bash", name])

@@ -1,0 +1,157 @@
+// upx-login's keyrings as ordinary users meet them: fresh sessions, su -l, persistent keyrings,
+// revoked sessions, quotas and containers that block the keyring system calls.
+
+import Foundation
+import Testing
+
+@Suite("upx-login keyrings end to end")
+struct KeyringEndToEndTests {
+    @Test("fresh session and su -l read token")
+    func freshSessionAndLoginShellReadToken() throws {
+        let (user, tools, keyctl) = try ordinaryUser("upx-e2e")
+        let standIn = try StandIn()
+        let profile = uniqueProfile("e2e-su")
+        defer { try? keyctl.remove("upx:\(profile)", as: user) }
+
+        let login = tools.appendingPathComponent("upx-login").path
+        let first = try user.run([keyctl.path, "session", "-", login, "--print", "-P", profile],
+                                 environment: userEnvironment(standIn, user, tools), directory: tools)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        let requests = try standIn.totalRequests()
+
+        // su -l starts a login shell with an environment of its own: no credentials, no stand-in.
+        let su = try requireProgram("su", package: "util-linux")
+        let viaSu = try runCommand(su, ["-l", user.name, "-c", "\(login) --print -P \(profile)"])
+        #expect(viaSu.status == 0, "stderr: \(viaSu.stderr)")
+        #expect(viaSu.stdout == first.stdout)
+        #expect(try standIn.totalRequests() == requests)
+    }
+
+    @Test("persistent keyring survives new sessions")
+    func persistentKeyringSurvivesNewSessions() throws {
+        let (user, tools, keyctl) = try ordinaryUser("upx-e2e")
+        let standIn = try StandIn()
+        let profile = uniqueProfile("e2e-persistent")
+        let environment = userEnvironment(standIn, user, tools)
+        let login = tools.appendingPathComponent("upx-login").path
+        defer { _ = try? user.run([keyctl.path, "session", "-", login, "--purge", "-q"], environment: environment) }
+
+        let first = try user.run([keyctl.path, "session", "-", login, "--print", "--keyring", "persistent", "-P", profile],
+                                 environment: environment, directory: tools)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        #expect(first.stderr.contains("key upx:\(profile) in the persistent keyring"))
+        #expect(try keyctl.search("upx:\(profile)", as: user) == nil, "the key must not be in the user keyring")
+        let requests = try standIn.totalRequests()
+
+        var reader = environment
+        reader["UPX_KEYRING"] = "persistent"
+        let again = try user.run([keyctl.path, "session", "-", login, "--print", "-P", profile],
+                                 environment: reader, directory: tools)
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(again.stdout == first.stdout)
+        #expect(try standIn.totalRequests() == requests)
+    }
+
+    @Test("revoked session keyring still logs in")
+    func revokedSessionKeyringStillLogsIn() throws {
+        let keyctl = try Keyctl()
+        let bash = try requireProgram("bash", package: "bash")
+        let standIn = try StandIn()
+        let profile = uniqueProfile("e2e-revoked")
+        defer { try? keyctl.remove("upx:\(profile)") }
+
+        // As in tmux after the ssh login that started it ended with pam_keyinit revoke.
+        let script = """
+            keyctl revoke @s || exit 9
+            upx-login --print -P \(profile) >token || exit $?
+            upx-login --print -P \(profile) --keyring session
+            """
+        let folder = try makeTemporaryFolder("upx-e2e-revoked")
+        let result = try runCommand(keyctl.path, ["session", "-", bash, "-c", script],
+                                    environment: standIn.loginEnvironment(), directory: folder)
+        #expect(result.status == 6, "stderr: \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("in the session keyring: Key has been revoked (the session keyring was revoked"))
+        let token = try String(contentsOf: folder.appendingPathComponent("token"), encoding: .utf8)
+        #expect(try standIn.issuedTokens() == [token.trimmingCharacters(in: .newlines)])
+        #expect(try keyctl.search("upx:\(profile)") != nil)
+    }
+
+    @Test("session keyring needs own session")
+    func sessionKeyringNeedsOwnSession() throws {
+        let (user, tools, keyctl) = try ordinaryUser("upx-e2e")
+        let standIn = try StandIn()
+        let login = tools.appendingPathComponent("upx-login").path
+
+        // setpriv starts the user with no session keyring of their own, as cron may.
+        let result = try user.run([login, "--print", "--keyring", "session", "-P", uniqueProfile()],
+                                  environment: userEnvironment(standIn, user, tools), directory: tools)
+        #expect(result.status == 6)
+        #expect(result.stderr.contains("no session keyring"))
+        #expect(try standIn.totalRequests() == 0)
+
+        let profile = uniqueProfile("e2e-session")
+        let inSession = try user.run(
+            [keyctl.path, "session", "-", "/bin/sh", "-c", "\(login) -q -P \(profile) --keyring session && \(login) --status -P \(profile) --keyring session"],
+            environment: userEnvironment(standIn, user, tools), directory: tools)
+        #expect(inSession.status == 0, "stderr: \(inSession.stderr)")
+        #expect(inSession.stdout.contains("keyring:  session keyring, key upx:\(profile) (id "))
+        #expect(try keyctl.search("upx:\(profile)", as: user) == nil)
+    }
+
+    @Test("exhausted quota fails before any request")
+    func exhaustedQuotaFailsBeforeAnyRequest() throws {
+        let (user, tools, keyctl) = try ordinaryUser("upx-e2e-quota")
+        let standIn = try StandIn()
+        let bash = try requireProgram("bash", package: "bash")
+
+        // Fill the quota with keys in this session's keyring, which vanish with the session.
+        let script = """
+            for i in $(seq 1 400); do
+                printf '%0100d' 0 | keyctl padd user filler-$i @s >/dev/null 2>&1 || break
+            done
+            upx-login --print -P quota
+            """
+        let result = try user.run([keyctl.path, "session", "-", bash, "-c", script],
+                                  environment: userEnvironment(standIn, user, tools), directory: tools)
+        #expect(result.status == 6)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("Disk quota exceeded (the key quota is exhausted"))
+        #expect(try standIn.totalRequests() == 0)
+    }
+
+    @Test("blocked keyring calls fail, no-keyring works")
+    func blockedKeyringCallsFail() throws {
+        let standIn = try StandIn()
+        let python = try requireProgram("python3", package: "python3")
+        let blocker = packageRoot.appendingPathComponent("Tests/support/without-keyring-calls.py").path
+        let login = builtToolsFolder.appendingPathComponent("upx-login").path
+
+        let blocked = try runCommand(python, [blocker, login, "--print", "-P", uniqueProfile()],
+                                     environment: standIn.loginEnvironment())
+        #expect(blocked.status == 6, "stderr: \(blocked.stderr)")
+        #expect(blocked.stdout.isEmpty)
+        #expect(blocked.stderr.contains("keyring system calls are blocked"))
+        #expect(blocked.stderr.contains("--no-keyring"))
+        #expect(try standIn.totalRequests() == 0)
+
+        let unstored = try runCommand(python, [blocker, login, "--print", "--no-keyring"], environment: standIn.loginEnvironment())
+        #expect(unstored.status == 0, "stderr: \(unstored.stderr)")
+        #expect(try standIn.issuedTokens() == [unstored.stdout.trimmingCharacters(in: .newlines)])
+    }
+
+    /// Returns an ordinary test user, the tools in a folder it can read, and keyctl.
+    private func ordinaryUser(_ name: String) throws -> (TestUser, URL, Keyctl) {
+        let keyctl = try Keyctl()
+        guard let user = try TestUser.make(name) else {
+            throw StandInFailure(reason: "this test needs root to create the ordinary user \(name); run the suite as root")
+        }
+        return (user, try toolsFolderForAllUsers.get(), keyctl)
+    }
+
+    private func userEnvironment(_ standIn: StandIn, _ user: TestUser, _ tools: URL) -> [String: String] {
+        var environment = standIn.loginEnvironment(home: user.home)
+        environment["PATH"] = tools.path + ":/usr/bin:/bin"
+        return environment
+    }
+}

@@ -1,0 +1,160 @@
+// upx-login's token lifecycle against the stand-in: a failed login keeps the cache, status,
+// purge, the rate limit, the OTP block and the audit trail in syslog.
+
+import Foundation
+import Testing
+
+@Suite("upx-login lifecycle end to end")
+struct LifecycleEndToEndTests {
+    let login = builtToolsFolder.appendingPathComponent("upx-login").path
+
+    @Test("failed login keeps cached token")
+    func failedLoginKeepsCachedToken() throws {
+        let keyctl = try Keyctl()
+        let standIn = try StandIn()
+        let profile = uniqueProfile("e2e-keep")
+        defer { try? keyctl.remove("upx:\(profile)") }
+        #expect(try runCommand(login, ["-q", "-P", profile], environment: standIn.loginEnvironment()).status == 0)
+        let id = try #require(try keyctl.search("upx:\(profile)"))
+        let payload = try keyctl.run(["print", id]).stdout
+
+        let failing = try StandIn(["--fail", "token:http500"])
+        let forced = try runCommand(login, ["--force", "--print", "-P", profile], environment: failing.loginEnvironment())
+        #expect(forced.status == 5)
+        #expect(forced.stdout.isEmpty)
+        #expect(try keyctl.search("upx:\(profile)") == id)
+        #expect(try keyctl.run(["print", id]).stdout == payload)
+    }
+
+    @Test("status and purge")
+    func statusAndPurge() throws {
+        let keyctl = try Keyctl()
+        // A user of its own: --purge removes every upx key of the user running it.
+        guard let user = try TestUser.make("upx-e2e-purge") else {
+            throw StandInFailure(reason: "this test needs root to create the ordinary user upx-e2e-purge; run the suite as root")
+        }
+        let tools = try toolsFolderForAllUsers.get()
+        let standIn = try StandIn()
+        var environment = standIn.loginEnvironment(home: user.home)
+        environment["PATH"] = tools.path + ":/usr/bin:/bin"
+        let script = """
+            upx-login -q -P desk && upx-login -q -P night --keyring persistent || exit 9
+            upx-login --status -P desk
+            upx-login --purge
+            upx-login --status -P desk >/dev/null
+            echo "status after purge: $?"
+            """
+        let result = try user.run([keyctl.path, "session", "-", "/bin/bash", "-c", script], environment: environment, directory: tools)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("profile:  desk\nkeyring:  user keyring, key upx:desk (id "))
+        #expect(result.stdout.contains("user:     Test User (\(TestAccount.userID))\n"))
+        #expect(result.stdout.contains("status:   valid for "))
+        #expect(result.stdout.contains("logins:   1 in the last 5m (limit 5)\n"))
+        #expect(!result.stdout.contains(try standIn.issuedTokens().first ?? "no token issued"))
+        #expect(result.stdout.hasSuffix("status after purge: 1\n"))
+        #expect(result.stderr.contains("removed key upx:desk (id "))
+        #expect(result.stderr.contains(") from the user keyring\n"))
+        #expect(result.stderr.contains("removed key upx:night (id "))
+        #expect(result.stderr.contains(") from the persistent keyring\n"))
+        #expect(try keyctl.search("upx:desk", as: user) == nil)
+    }
+
+    @Test("sixth login in five minutes refused")
+    func sixthLoginRefused() throws {
+        let keyctl = try Keyctl()
+        let standIn = try StandIn(["--fail", "token:http500"])
+        let profile = uniqueProfile("e2e-limit")
+        defer { try? keyctl.remove("upx:\(profile):logins") }
+
+        for _ in 0..<5 {
+            let failed = try runCommand(login, ["-q", "-P", profile], environment: standIn.loginEnvironment())
+            #expect(failed.status == 5)
+        }
+        let requests = try standIn.totalRequests()
+        let refused = try runCommand(login, ["--print", "-P", profile], environment: standIn.loginEnvironment())
+        #expect(refused.status == 7)
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderr.contains("refusing another login of profile \(profile): 5 logins in the last 5m already"))
+        #expect(try standIn.totalRequests() == requests)
+
+        let forced = try runCommand(login, ["--force", "-q", "-P", profile], environment: standIn.loginEnvironment())
+        #expect(forced.status == 5)
+        #expect(try standIn.totalRequests() > requests)
+    }
+
+    @Test("OTP block remembered")
+    func otpBlockRemembered() throws {
+        let keyctl = try Keyctl()
+        let standIn = try StandIn(["--fail", "otp_generate:otp_blocked:1"])
+        let profile = uniqueProfile("e2e-otp")
+        defer { try? keyctl.remove("upx:\(profile):logins") }
+
+        let blocked = try runCommand(login, ["-P", profile], environment: standIn.loginEnvironment())
+        #expect(blocked.status == 7)
+        #expect(try standIn.requestCount("otp_generate") == 1)
+
+        let again = try runCommand(login, ["-P", profile], environment: standIn.loginEnvironment())
+        #expect(again.status == 7)
+        #expect(again.stderr.contains("Upstox blocked OTP generation (1017069) until about"))
+        #expect(try standIn.requestCount("otp_generate") == 1)
+    }
+
+    @Test("audit lines reach syslog and file")
+    func auditLinesReachSyslogAndFile() throws {
+        guard getuid() == 0 else {
+            throw StandInFailure(reason: "this test needs root to put a syslog socket at /dev/log in a mount namespace")
+        }
+        let unshare = try requireProgram("unshare", package: "util-linux")
+        let keyctl = try Keyctl()
+        let standIn = try StandIn()
+        let profile = uniqueProfile("e2e-audit")
+        defer { try? keyctl.remove("upx:\(profile)") }
+        let folder = try makeTemporaryFolder("upx-e2e-audit")
+
+        // A private /dev in a private mount namespace, with a socket at /dev/log that writes each
+        // datagram it receives to a file, as a syslog daemon would.
+        let script = """
+            set -e
+            mount --make-rprivate /
+            mkdir host-dev
+            mount --bind /dev host-dev
+            mount -t tmpfs tmpfs /dev
+            touch /dev/null && mount --bind host-dev/null /dev/null
+            python3 -c '
+            import socket, sys
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            server.bind("/dev/log")
+            with open("syslog.txt", "ab", buffering=0) as out:
+                while True:
+                    out.write(server.recv(4096) + b"\\n")
+            ' &
+            listener=$!
+            for i in $(seq 100); do [ -S /dev/log ] && break; sleep 0.05; done
+            upx-login -q -P \(profile) --audit-log "$PWD/audit.log"
+            UPSTOX_PIN_CODE=000000 upx-login -q --force -P \(profile) --audit-log "$PWD/audit.log" || true
+            sleep 0.2
+            # SIGKILL: a process started from a test thread may have SIGTERM blocked.
+            kill -KILL $listener
+            """
+        let result = try runCommand(unshare, ["-m", "/bin/bash", "-c", script], environment: standIn.loginEnvironment(), directory: folder)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+
+        let syslog = try String(contentsOf: folder.appendingPathComponent("syslog.txt"), encoding: .utf8)
+        let lines = syslog.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        // Priority 86 is facility authpriv (10) * 8 + info (6); 85 is authpriv with notice (5).
+        #expect(lines.first?.hasPrefix("<86>") == true)
+        #expect(lines.first?.contains(" upx-login[") == true)
+        #expect(lines.first?.contains("]: outcome=login profile=\(profile) keyring=user user=\(TestAccount.userID) expires=") == true)
+        #expect(lines.last?.hasPrefix("<85>") == true)
+        #expect(lines.last?.contains("outcome=failure profile=\(profile) keyring=user request=WPRO-") == true)
+        #expect(lines.last?.hasSuffix(" exit=4 code=1017106") == true)
+
+        let file = try String(contentsOf: folder.appendingPathComponent("audit.log"), encoding: .utf8)
+        #expect(file.split(separator: "\n").count == 2)
+        for secret in [TestAccount.pin, TestAccount.totpSecret, TestAccount.clientSecret] + (try standIn.issuedTokens()) {
+            #expect(!syslog.contains(secret))
+            #expect(!file.contains(secret))
+        }
+    }
+}
