@@ -15,7 +15,8 @@ public enum LoginCommand {
             Typical use: eval "$(upx-login --export)"
             """,
         usage: [
-            "[--export | --print] [--profile NAME] [--env-file PATH] [--force] [--debug] [--quiet]",
+            "[--export | --print] [--profile NAME] [--env-file PATH] [--force] [--verify-online] [--debug] [--quiet]",
+            "--logout [--profile NAME] [--env-file PATH]",
             "--check-config [--profile NAME] [--env-file PATH]", "--list-profiles",
         ],
         options: [
@@ -26,6 +27,11 @@ public enum LoginCommand {
             OptionSpec("check-config", help: "show each setting, its source and whether it is valid, masked; send no request"),
             OptionSpec("list-profiles", help: "list the profiles that have an env file, and their cached tokens"),
             OptionSpec("force", short: "f", help: "log in even when a valid token is cached"),
+            OptionSpec("verify-online", help: "ask Upstox whether the cached token still works before using it; log in again if not"),
+            OptionSpec("logout", help: "revoke the cached token at Upstox and remove its key (exit 1 when none is cached)"),
+            OptionSpec("connect-timeout", value: "DURATION", help: "maximum time to connect, per request (default 10s; also UPX_CONNECT_TIMEOUT)"),
+            OptionSpec("timeout", value: "DURATION", help: "maximum time of each request, connecting included (default 30s; also UPX_TIMEOUT)"),
+            OptionSpec("retries", value: "N", help: "retry a rate-limited or failed request up to N times where safe (default 2; also UPX_RETRIES)"),
             OptionSpec("debug", short: "d", help: "print each request with its timing on stderr (also UPSTOX_DEBUG=1)"),
             OptionSpec("quiet", short: "q", help: "print nothing on stderr but errors"),
         ],
@@ -56,6 +62,14 @@ public enum LoginCommand {
             one of the five PIN attempts. --check-config exits 0 when a login could start,
             else 3.
 
+            Retries and timeouts: a DURATION is seconds or digits with units, such as 45, 30s or
+            1m30s, from 1s to 1h. A rate limit (HTTP 429 or UDAPI10005) is retried after the server's
+            Retry-After, else after a backoff of 0.5-1 s, then 1-2 s, and so on; a Retry-After of more
+            than 60 s ends the run at once. The PIN request is never retried. No reply or an HTTP 5xx
+            is retried only on the steps that judge no credential: the authorization dialog, the
+            OAuth approval, and the profile and logout requests. A rejected credential is never
+            retried. --retries 0 turns retries off.
+
             The token is kept as key upx:PROFILE in the user keyring (keyctl show @u), readable by
             your processes only, and expires with the token at 03:30 IST.
             """
@@ -65,8 +79,10 @@ public enum LoginCommand {
         if arguments.has("export") && arguments.has("print") {
             throw UsageError.conflictingOptions("--export", "--print")
         }
+        try checkLogoutConflicts(arguments)
         if let extra = arguments.operands.first { throw UsageError.unexpectedArgument(extra) }
         if arguments.has("list-profiles") { return listProfiles(context) }
+        let network = try NetworkOptions.parse(arguments, environment: context.environment)
 
         let profile = try Profiles.name(option: arguments.value("profile"), environment: context.environment)
         let keyName = "upx:\(profile)"
@@ -76,16 +92,20 @@ public enum LoginCommand {
             return check.run(keyring: context.keyring, streams: context.streams) ? .success : .badInput
         }
         let log = DebugLog(enabled: arguments.has("debug") || context.debugFromEnvironment, streams: context.streams)
+        if arguments.has("logout") {
+            return try logOut(profile: profile, keyName: keyName, configuration, network, arguments, context, log: log)
+        }
 
-        if try serveCached(keyName, arguments, context, log: log) { return .success }
+        let verification = try onlineVerification(arguments, configuration, network, context, log: log)
+        if try serveCached(keyName, arguments, context, log: log, verification: verification) { return .success }
 
         // Concurrent runs wait here for the first one, then find its token in the cache.
         let lock = try LoginLock(profile: profile, environment: context.environment)
         defer { withExtendedLifetime(lock) {} }
-        if try serveCached(keyName, arguments, context, log: log) { return .success }
+        if try serveCached(keyName, arguments, context, log: log, verification: verification) { return .success }
 
         try context.keyring.checkWritable(name: keyName, payloadSize: 2048)
-        let record = try logIn(context, configuration, quiet: arguments.has("quiet"), log: log)
+        let record = try logIn(context, configuration, network: network, quiet: arguments.has("quiet"), log: log)
         let timeout = UInt32(clamping: max(record.secondsLeft(at: context.clock.now()), 1))
         let keyID = try context.keyring.store(name: keyName, payload: record.encoded(), timeoutSeconds: timeout)
         log("stored key \(keyName) (id \(keyID)) in the user keyring, timeout \(timeout) s")
@@ -94,12 +114,14 @@ public enum LoginCommand {
         return .success
     }
 
-    /// Prints the cached token and returns true when it may be served: no --force, and
-    /// valid for more than the minimum.
+    /// Prints the cached token and returns true when it may be served: no --force, valid for
+    /// more than the minimum, and accepted by Upstox when `verification` is given (--verify-online).
     static func serveCached(
-        _ keyName: String, _ arguments: ParsedArguments, _ context: Context, log: DebugLog
+        _ keyName: String, _ arguments: ParsedArguments, _ context: Context, log: DebugLog,
+        verification: OnlineVerification? = nil
     ) throws -> Bool {
         guard !arguments.has("force"), let cached = try cachedRecord(keyName, context) else { return false }
+        if let verification, try !verification.accepts(cached, keyName: keyName) { return false }
         log("using the cached token of key \(keyName), valid for \(cached.secondsLeft(at: context.clock.now())) s")
         write(cached, keyName: keyName, reused: true, arguments, context)
         return true
@@ -113,7 +135,10 @@ public enum LoginCommand {
     }
 
     /// Runs the six steps with the configured credentials and returns the new record.
-    static func logIn(_ context: Context, _ configuration: Configuration, quiet: Bool, log: DebugLog) throws -> TokenRecord {
+    static func logIn(
+        _ context: Context, _ configuration: Configuration, network: NetworkOptions = NetworkOptions(), quiet: Bool,
+        log: DebugLog
+    ) throws -> TokenRecord {
         let credentials = try LoginSettings.credentials(from: configuration)
         if let debug = try LoginSettings.optional("UPSTOX_DEBUG", from: configuration), LoginSettings.debugFlag(debug) == true {
             log.enabled = true
@@ -127,9 +152,11 @@ public enum LoginCommand {
                 "upx-login: note: UPSTOX_PASSWORD from \(password.source) is not used, because the login never sends a password; remove it\n")
         }
 
+        log(network.summary)
         let flow = LoginFlow(
-            transport: context.makeTransport(), hosts: hosts, credentials: credentials,
+            transport: context.makeTransport(network.timeouts), hosts: hosts, credentials: credentials,
             countryISDCode: countryCode, pauseMilliseconds: pause,
+            retryPolicy: network.retryPolicy(context, quiet: quiet), clock: context.clock,
             makeTOTPCode: { try LoginSettings.totpCode(credentials.totpSecret, at: context.clock.now()) },
             log: log.write)
         let grant = try flow.run()
