@@ -54,14 +54,14 @@ _upx() {
         upx-jwt:--keyring)
             mapfile -t COMPREPLY < <(compgen -W "user persistent session" -- "$current")
             return ;;
-        upx-perm:--max-age | upx-jwt:--min-valid | upx-jwt:--leeway | upx-jwt:--claim)
+        upx-perm:--max-age | upx-jwt:--min-valid | upx-jwt:--leeway | upx-jwt:--claim | upx-login:--connect-timeout | upx-login:--timeout | upx-login:--retries)
             return ;;
     esac
 
     local options operands_are_files=0
     case $tool in
         upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file -P --profile" ;;
-        upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force -d --debug -q --quiet" ;;
+        upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force --verify-online --logout --connect-timeout --timeout --retries -d --debug -q --quiet" ;;
         upx-jwt) options="--check --min-valid --leeway --remaining --claim --json -P --profile --keyring" ;;
         upx-perm) options="--fix -r --recursive --max-age --record --json -q --quiet" operands_are_files=1 ;;
         *) return ;;

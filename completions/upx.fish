@@ -48,6 +48,11 @@ complete -c upx-login -l env-file -r -F -d 'Read credentials from this env file 
 complete -c upx-login -l check-config -d 'Show each setting, its source and whether it is valid'
 complete -c upx-login -l list-profiles -d 'List the profiles that have an env file'
 complete -c upx-login -s f -l force -d 'Log in even when a valid token is cached'
+complete -c upx-login -l verify-online -d 'Ask Upstox whether the cached token still works before using it'
+complete -c upx-login -l logout -d 'Revoke the cached token at Upstox and remove its key'
+complete -c upx-login -l connect-timeout -x -d 'Maximum time to connect, per request (default 10s)'
+complete -c upx-login -l timeout -x -d 'Maximum time of each request (default 30s)'
+complete -c upx-login -l retries -x -d 'Retry a rate-limited or failed request up to N times where safe (default 2)'
 complete -c upx-login -s d -l debug -d 'Print each request with its timing on stderr'
 complete -c upx-login -s q -l quiet -d 'Print nothing on stderr but errors'
 
