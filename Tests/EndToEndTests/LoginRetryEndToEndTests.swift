@@ -5,32 +5,63 @@ import Foundation
 import Testing
 import UpxCore
 
-/// A loopback TCP port that is bound but not listening, so every connection to it is
-/// refused, and no other test can take the port while this value lives.
-private final class RefusingPort {
-    let descriptor: Int32
-    let url: String
+/// A loopback TCP port that no other test can take while this value lives.
+///
+/// `.refusing` binds the port without listening, so every connection is refused.
+/// `.stalled` listens with a backlog of 0 and fills it with connections it never
+/// accepts, so that Linux drops further connection requests and a client's connect
+/// times out.
+private final class TestPort {
+    enum Behaviour { case refusing, stalled }
 
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.descriptor = descriptor
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let url: String
+    private var descriptors: [Int32] = []
+
+    init(_ behaviour: Behaviour) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptors.append(listener)
+        var address = Self.loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
+        let bound = Self.withSocketAddress(&address) { socketAddress in
+            bind(listener, socketAddress, length) == 0 && getsockname(listener, socketAddress, &length) == 0
         }
-        guard descriptor >= 0, bound else {
+        guard listener >= 0, bound else {
             throw StandInFailure(reason: "could not bind a loopback port: \(String(cString: strerror(errno)))")
         }
         url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        guard behaviour == .stalled else { return }
+
+        guard listen(listener, 0) == 0 else {
+            throw StandInFailure(reason: "listen failed: \(String(cString: strerror(errno)))")
+        }
+        for _ in 0..<3 {
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            descriptors.append(client)
+            var target = address
+            _ = Self.withSocketAddress(&target) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        // Let the handshakes of the filler connections finish before a test connects.
+        usleep(200_000)
     }
 
     deinit {
-        close(descriptor)
+        descriptors.forEach { close($0) }
+    }
+
+    private static func loopback(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = port.bigEndian
+        return address
+    }
+
+    private static func withSocketAddress<Result>(
+        _ address: inout sockaddr_in, _ body: (UnsafeMutablePointer<sockaddr>) -> Result
+    ) -> Result {
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1, body)
+        }
     }
 }
 
@@ -102,6 +133,31 @@ struct LoginRetryEndToEndTests {
         #expect(result.stderr == "upx-login: step 2 (OTP generate) failed: no reply within 1 s (--timeout); "
             + "Upstox may be slow or down: try again later, or allow more time with --timeout\n")
         #expect(try standIn.requestCount("otp_generate") == 1)
+    }
+
+    @Test("connect timeout names its option")
+    func connectTimeoutNamesItsOption() throws {
+        let port = try TestPort(.stalled)
+        var environment = baseEnvironment()
+        environment["UPSTOX_USERNAME"] = TestAccount.mobile
+        environment["UPSTOX_PIN_CODE"] = TestAccount.pin
+        environment["UPSTOX_TOTP_SECRET"] = TestAccount.totpSecret
+        environment["UPSTOX_CLIENT_ID"] = TestAccount.clientID
+        environment["UPSTOX_CLIENT_SECRET"] = TestAccount.clientSecret
+        environment["UPSTOX_REDIRECT_URI"] = TestAccount.redirectURI
+        environment["UPSTOX_API_BASE_URL"] = port.url
+        environment["UPSTOX_SERVICE_BASE_URL"] = port.url
+
+        let started = Date()
+        let result = try runCommand(
+            login, ["--print", "--connect-timeout", "1", "--retries", "0", "--profile", uniqueProfile()],
+            environment: environment)
+        let elapsed = Date().timeIntervalSince(started)
+
+        #expect(result.status == 5, "stderr: \(result.stderr)")
+        #expect(elapsed < 2.8, "upx-login took \(elapsed) s although --connect-timeout is 1 s")
+        #expect(result.stderr == "upx-login: step 1 (authorization dialog) failed: no connection within 1 s "
+            + "(--connect-timeout); check the network and the base URLs, or allow more time with --connect-timeout\n")
     }
 
     @Test("wrong PIN sent once")
@@ -214,7 +270,7 @@ struct LoginTokenCallEndToEndTests {
         defer { try? keyctl.remove("upx:\(profile)") }
         _ = try logIn(standIn, profile: profile)
 
-        let down = try RefusingPort()
+        let down = try TestPort(.refusing)
         var environment = standIn.loginEnvironment()
         environment["UPSTOX_API_BASE_URL"] = down.url
         environment["UPSTOX_SERVICE_BASE_URL"] = down.url
