@@ -54,14 +54,14 @@ _upx() {
         upx-jwt:--keyring | upx-login:--keyring)
             mapfile -t COMPREPLY < <(compgen -W "user persistent session" -- "$current")
             return ;;
-        upx-perm:--max-age | upx-jwt:--min-valid | upx-jwt:--leeway | upx-jwt:--claim | upx-login:--min-valid)
+        upx-perm:--max-age | upx-jwt:--min-valid | upx-jwt:--leeway | upx-jwt:--claim | upx-login:--min-valid | upx-login:--connect-timeout | upx-login:--timeout | upx-login:--retries)
             return ;;
     esac
 
     local options operands_are_files=0
     case $tool in
         upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file -P --profile" ;;
-        upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force --keyring --no-keyring --min-valid --status --purge --audit-log -d --debug -q --quiet" ;;
+        upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force --keyring --no-keyring --min-valid --verify-online --status --logout --purge --connect-timeout --timeout --retries --audit-log -d --debug -q --quiet" ;;
         upx-jwt) options="--check --min-valid --leeway --remaining --claim --json -P --profile --keyring" ;;
         upx-perm) options="--fix -r --recursive --max-age --record --json -q --quiet" operands_are_files=1 ;;
         *) return ;;

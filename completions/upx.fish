@@ -54,6 +54,11 @@ complete -c upx-login -l min-valid -x -d 'Serve a cached token only with more th
 complete -c upx-login -l status -d 'Show the cached token'"'"'s user, key and time left'
 complete -c upx-login -l purge -d 'Remove every upx key from every keyring'
 complete -c upx-login -l audit-log -r -F -d 'Also append audit lines to this file'
+complete -c upx-login -l verify-online -d 'Ask Upstox whether the cached token still works before using it'
+complete -c upx-login -l logout -d 'Revoke the cached token at Upstox and remove its key'
+complete -c upx-login -l connect-timeout -x -d 'Maximum time to connect, per request (default 10s)'
+complete -c upx-login -l timeout -x -d 'Maximum time of each request (default 30s)'
+complete -c upx-login -l retries -x -d 'Retry a rate-limited or failed request up to N times where safe (default 2)'
 complete -c upx-login -s d -l debug -d 'Print each request with its timing on stderr'
 complete -c upx-login -s q -l quiet -d 'Print nothing on stderr but errors'
 

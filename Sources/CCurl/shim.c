@@ -55,3 +55,7 @@ CURLcode upx_curl_setopt_write_callback(CURL *handle, CURLoption option, upx_cur
 CURLcode upx_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return upx_curl()->easy_getinfo(handle, info, value);
 }
+
+CURLcode upx_curl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return upx_curl()->easy_getinfo(handle, info, value);
+}

@@ -54,6 +54,8 @@ struct LoginRun {
     var output: String
     var error: String
     var transports: [FakeTransport]
+    /// The waits between retries, recorded in place of sleeping.
+    var waits: [Double] = []
 
     var requestCount: Int { transports.reduce(0) { $0 + $1.requests.count } }
 }
@@ -67,6 +69,7 @@ func runLogin(
     var output = ""
     var error = ""
     var transports: [FakeTransport] = []
+    var waits: [Double] = []
     let streams = Streams(out: { output += $0 }, err: { error += $0 }, readInput: { nil })
     let context = Context(
         environment: environment, clock: FixedClock(unixSeconds: Double(now)), streams: streams, keyring: keyring,
@@ -75,9 +78,9 @@ func runLogin(
             transports.append(transport)
             return transport
         },
-        workingDirectory: "/nonexistent-upx-test")
+        workingDirectory: "/nonexistent-upx-test", sleep: { waits.append($0) })
     let status = ToolRunner.run(LoginCommand.info, arguments: arguments, context: context, body: LoginCommand.run)
-    return LoginRun(status: status, output: output, error: error, transports: transports)
+    return LoginRun(status: status, output: output, error: error, transports: transports, waits: waits)
 }
 
 /// Makes a keyring holding a record for profile `default` that expires `secondsLeft` after `now`.

@@ -154,11 +154,28 @@ struct FakeUpstox {
     }
 }
 
+/// Records the waits and notes of retries in place of sleeping and writing to stderr.
+final class RetryRecorder {
+    private(set) var waits: [Double] = []
+    private(set) var notes: [String] = []
+
+    /// Returns a policy that records here, with a fixed jitter draw of `random`.
+    func policy(retries: Int = RetryPolicy.defaultRetries, random: Double = 0.5) -> RetryPolicy {
+        RetryPolicy(
+            retries: retries, sleep: { [unowned self] in waits.append($0) }, random: { random },
+            note: { [unowned self] in notes.append($0) })
+    }
+}
+
 /// What one run of `LoginFlow` left behind.
 struct FlowRun {
     var result: Result<TokenGrant, any Error>
     var transport: FakeTransport
     var log: [String]
+    /// The waits between retries, in seconds.
+    var waits: [Double] = []
+    /// The stderr notes of retries.
+    var notes: [String] = []
 
     var grant: TokenGrant? { try? result.get() }
 
@@ -178,17 +195,24 @@ func runFlow(_ server: FakeUpstox = FakeUpstox(), countryISDCode: String? = "+91
     runFlow(server.makeTransport(), countryISDCode: countryISDCode)
 }
 
-/// Runs one login over `transport` with the fake account, and keeps its result and log lines.
-func runFlow(_ transport: FakeTransport, countryISDCode: String? = "+91") -> FlowRun {
+/// Runs one login over `transport` with the fake account, and keeps its result, log lines
+/// and retries. Retries wait no time: `RetryRecorder` keeps their waits.
+func runFlow(
+    _ transport: FakeTransport, countryISDCode: String? = "+91", retries: Int = RetryPolicy.defaultRetries,
+    random: Double = 0.5, clock: any WallClock = FixedClock(unixSeconds: 1_773_100_800),
+    timeZone: any LocalTimeZone = FixedTimeZone(.india), makeTOTPCode: @escaping () -> String = { FakeAccount.totpCode }
+) -> FlowRun {
     var log: [String] = []
+    let recorder = RetryRecorder()
     let result = Result<TokenGrant, any Error> {
         let hosts = try UpstoxHosts(api: FakeAccount.apiBaseURL, service: FakeAccount.serviceBaseURL)
         let flow = LoginFlow(
             transport: transport, hosts: hosts, credentials: FakeAccount.credentials(),
-            countryISDCode: countryISDCode, makeTOTPCode: { FakeAccount.totpCode }, log: { log.append($0) })
+            countryISDCode: countryISDCode, retryPolicy: recorder.policy(retries: retries, random: random),
+            clock: clock, timeZone: timeZone, makeTOTPCode: makeTOTPCode, log: { log.append($0) })
         return try flow.run()
     }
-    return FlowRun(result: result, transport: transport, log: log)
+    return FlowRun(result: result, transport: transport, log: log, waits: recorder.waits, notes: recorder.notes)
 }
 
 /// Records an issue for each canary found in `text`.
@@ -627,7 +651,7 @@ private func failingRun(_ route: String, _ reply: HTTPResponse) throws -> any To
         {"status":"error","errors":[{"errorCode":"UDAPI100016","message":"Invalid Credentials","propertyPath":null}]}
         """))
     #expect(error.exitCode == .authenticationRefused)
-    #expect(error.message.hasPrefix("step 6 (token exchange) refused by Upstox: invalid credentials (UDAPI100016: Invalid Credentials); "))
+    #expect(error.message.hasPrefix("step 6 (token exchange) refused by Upstox: invalid client credentials (UDAPI100016: Invalid Credentials); "))
 }
 
 @Test func replyAPIOlderErrorCode() throws {
@@ -647,7 +671,7 @@ private func failingRun(_ route: String, _ reply: HTTPResponse) throws -> any To
 @Test func replyTooManyRequestsRetryAfter() throws {
     let error = try failingRun(FakeUpstox.otpGenerateRoute, HTTPResponse(status: 429, headers: ["retry-after": "17"]))
     #expect(error.exitCode == .rateLimited)
-    #expect(error.message == "step 2 (OTP generate) rate-limited by Upstox (HTTP 429); wait 17 s and try again")
+    #expect(error.message == "step 2 (OTP generate) rate-limited by Upstox (HTTP 429) on all 3 attempts; wait 17 s and try again")
 }
 
 @Test func replyTooManyRequestsWithoutRetryAfter() throws {
@@ -655,7 +679,7 @@ private func failingRun(_ route: String, _ reply: HTTPResponse) throws -> any To
         {"status":"error","errors":[{"errorCode":"UDAPI10005","message":"Too many requests"}]}
         """))
     #expect(error.exitCode == .rateLimited)
-    #expect(error.message == "step 6 (token exchange) rate-limited by Upstox (HTTP 429); wait a minute and try again")
+    #expect(error.message == "step 6 (token exchange) rate-limited by Upstox (HTTP 429) on all 3 attempts; wait a minute and try again")
 }
 
 @Test func replyTooManyRequestsOnRevisionedStep() throws {
@@ -666,7 +690,7 @@ private func failingRun(_ route: String, _ reply: HTTPResponse) throws -> any To
 @Test func replyTooManyRequestsOnDialog() throws {
     let error = try failingRun(FakeUpstox.dialogRoute, HTTPResponse(status: 429, headers: ["retry-after": "30"]))
     #expect(error.exitCode == .rateLimited)
-    #expect(error.message == "step 1 (authorization dialog) rate-limited by Upstox (HTTP 429); wait 30 s and try again")
+    #expect(error.message == "step 1 (authorization dialog) rate-limited by Upstox (HTTP 429) on all 3 attempts; wait 30 s and try again")
 }
 
 @Test func replyOTPBlocked() throws {
@@ -674,7 +698,7 @@ private func failingRun(_ route: String, _ reply: HTTPResponse) throws -> any To
         {"success":false,"error":{"code":"1017069","message":"OTP generation blocked. Try after 10 minutes"}}
         """))
     #expect(error.exitCode == .rateLimited)
-    #expect(error.message.contains("wait about 10 minutes"))
+    #expect(error.message.hasSuffix("; try again after 05:40 IST (about 10 minutes)"))
 }
 
 @Test func replyAccountLockedMessage() throws {

@@ -137,8 +137,10 @@ func otherNameHasNoPattern(_ name: String) {
 }
 
 @Test func defaultPathsMissingFolderRejected() {
-    let places = CredentialPlaces(workingDirectory: "/nonexistent-upx-test", environment: [:])
-    let expected = PermissionError.cannotListFolder(path: "/nonexistent-upx-test", reason: "No such file or directory")
+    // A folder of its own: tests that run fish with HOME=/nonexistent-upx-test make that one.
+    let missing = "/nonexistent-upx-test-" + UUID().uuidString
+    let places = CredentialPlaces(workingDirectory: missing, environment: [:])
+    let expected = PermissionError.cannotListFolder(path: missing, reason: "No such file or directory")
     #expect(throws: expected) { try places.defaultPaths() }
 }
 

@@ -35,5 +35,6 @@ CURLcode upx_curl_setopt_string(CURL *handle, CURLoption option, const char *val
 CURLcode upx_curl_setopt_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode upx_curl_setopt_write_callback(CURL *handle, CURLoption option, upx_curl_write_callback callback);
 CURLcode upx_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
+CURLcode upx_curl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
 
 #endif

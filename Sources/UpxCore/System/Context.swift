@@ -29,14 +29,16 @@ public struct Context {
     public var clock: any WallClock
     public var streams: Streams
     public var keyring: any KeyringStore
-    /// Makes a new HTTP transport with its own cookie jar, one per login.
-    public var makeTransport: () -> any HTTPTransport
+    /// Makes a new HTTP transport with its own cookie jar and the given timeouts, one per login.
+    public var makeTransport: (HTTPTimeouts) -> any HTTPTransport
     public var workingDirectory: String
+    /// Waits the given number of seconds, as between retries.
+    public var sleep: (Double) -> Void
 
     public init(
         environment: [String: String], clock: any WallClock, streams: Streams,
-        keyring: any KeyringStore, makeTransport: @escaping () -> any HTTPTransport,
-        workingDirectory: String
+        keyring: any KeyringStore, makeTransport: @escaping (HTTPTimeouts) -> any HTTPTransport,
+        workingDirectory: String, sleep: @escaping (Double) -> Void = sleepSeconds
     ) {
         self.environment = environment
         self.clock = clock
@@ -44,6 +46,18 @@ public struct Context {
         self.keyring = keyring
         self.makeTransport = makeTransport
         self.workingDirectory = workingDirectory
+        self.sleep = sleep
+    }
+
+    /// Makes a context whose transports ignore the timeouts, as fake transports in tests do.
+    public init(
+        environment: [String: String], clock: any WallClock, streams: Streams,
+        keyring: any KeyringStore, makeTransport: @escaping () -> any HTTPTransport,
+        workingDirectory: String, sleep: @escaping (Double) -> Void = sleepSeconds
+    ) {
+        self.init(
+            environment: environment, clock: clock, streams: streams, keyring: keyring,
+            makeTransport: { _ in makeTransport() }, workingDirectory: workingDirectory, sleep: sleep)
     }
 
     /// Returns the real process environment, clock, streams, kernel keyring and libcurl.
@@ -53,7 +67,7 @@ public struct Context {
             clock: SystemClock(),
             streams: .standard(),
             keyring: KernelKeyring(),
-            makeTransport: { CurlTransport() },
+            makeTransport: { timeouts in CurlTransport(timeouts: timeouts) },
             workingDirectory: currentDirectory()
         )
     }

@@ -97,11 +97,25 @@ public final class CurlTransport: HTTPTransport {
 
         let result = curl.pointee.easy_perform(handle)
         guard result == CURLE_OK else {
-            throw TransportError(url: request.url, code: result.rawValue, reason: curlReason(result))
+            throw TransportError(
+                url: request.url, code: result.rawValue, reason: curlReason(result),
+                exceededTimeout: result == CURLE_OPERATION_TIMEDOUT ? exceededTimeout(handle, request) : nil)
         }
         var status = 0
         _ = upx_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+
+    /// Tells which limit ended a timed-out request: libcurl's connect timeout covers the TCP
+    /// connection and, for https, the TLS handshake, whose times stay 0 until they finish.
+    private func exceededTimeout(_ handle: UnsafeMutableRawPointer, _ request: HTTPRequest) -> ExceededTimeout {
+        let phase = request.url.lowercased().hasPrefix("https:") ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T
+        var microseconds: curl_off_t = 0
+        let known = upx_curl_getinfo_off_t(handle, phase, &microseconds) == CURLE_OK
+        if known && microseconds == 0 && timeouts.connect <= timeouts.total {
+            return .connect(seconds: timeouts.connect)
+        }
+        return .total(seconds: timeouts.total)
     }
 
     private func curlReason(_ code: CURLcode) -> String {
@@ -116,8 +130,30 @@ public struct TransportError: Error, Sendable {
     /// The libcurl error code (CURLcode).
     public let code: UInt32
     public let reason: String
+    /// The limit that ran out, when the request timed out.
+    public let exceededTimeout: ExceededTimeout?
+
+    public init(url: String, code: UInt32, reason: String, exceededTimeout: ExceededTimeout? = nil) {
+        self.url = url
+        self.code = code
+        self.reason = reason
+        self.exceededTimeout = exceededTimeout
+    }
 
     public var timedOut: Bool { code == CURLE_OPERATION_TIMEDOUT.rawValue }
+
+    /// Whether the same request may work a moment later: the name did not resolve, the
+    /// connection was refused, reset or cut, or a timeout ran out. A TLS certificate that
+    /// fails verification, a malformed URL or a missing libcurl will not change.
+    public var isTransient: Bool {
+        Self.transientCodes.contains(code)
+    }
+
+    private static let transientCodes: Set<UInt32> = [
+        CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_HTTP2, CURLE_PARTIAL_FILE,
+        CURLE_OPERATION_TIMEDOUT, CURLE_SSL_CONNECT_ERROR, CURLE_GOT_NOTHING, CURLE_SEND_ERROR,
+        CURLE_RECV_ERROR, CURLE_HTTP2_STREAM,
+    ].reduce(into: []) { $0.insert($1.rawValue) }
 }
 
 /// Collects a reply's body and headers from libcurl's callbacks.

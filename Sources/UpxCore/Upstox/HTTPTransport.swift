@@ -43,12 +43,22 @@ public protocol HTTPTransport: AnyObject {
 }
 
 /// Timeouts for one request, in seconds.
-public struct HTTPTimeouts: Sendable {
+public struct HTTPTimeouts: Sendable, Equatable {
+    /// The maximum time to open the connection, TLS handshake included.
     public var connect: Int
+    /// The maximum time for the whole request, connecting included.
     public var total: Int
 
     public init(connect: Int = 10, total: Int = 30) {
         self.connect = connect
         self.total = total
     }
+}
+
+/// The timeout that ended a request without a reply, with its limit in seconds.
+public enum ExceededTimeout: Sendable, Equatable {
+    /// The connection was not open in time.
+    case connect(seconds: Int)
+    /// The connection was open, but the whole reply did not arrive in time.
+    case total(seconds: Int)
 }

@@ -1,32 +1,29 @@
 // Requests to Upstox with the login page's headers, and the reading of its replies.
 
 import FoundationEssentials
-import Glibc
 
 /// Sends the login's requests and turns each reply into data or an `UpstoxError`.
 public final class LoginClient {
-    let transport: any HTTPTransport
+    let sender: RequestSender
     let hosts: UpstoxHosts
-    let log: (String) -> Void
+    /// The zone in which messages give the local time to try again.
+    let timeZone: any LocalTimeZone
     /// One id for the whole login, as the login page sends: `WPRO-` and 10 letters or digits.
     let requestID: String
     let deviceID: String
 
-    /// The wait before each request after the first, as the Python client's UPSTOX_SLEEP_TIME sets.
-    let pauseMilliseconds: Int
-    private var requestCount = 0
-
     init(
-        transport: any HTTPTransport, hosts: UpstoxHosts, pauseMilliseconds: Int = 0,
-        requestID: String = LoginClient.newRequestID(), log: @escaping (String) -> Void
+        sender: RequestSender, hosts: UpstoxHosts, timeZone: any LocalTimeZone,
+        requestID: String = LoginClient.newRequestID()
     ) {
-        self.transport = transport
+        self.sender = sender
         self.hosts = hosts
-        self.pauseMilliseconds = pauseMilliseconds
-        self.log = log
+        self.timeZone = timeZone
         self.requestID = requestID
         self.deviceID = UUID().uuidString.lowercased()
     }
+
+    var log: (String) -> Void { sender.log }
 
     /// Returns a new login id as the login page makes them: `WPRO-` and 10 letters or digits.
     public static func newRequestID() -> String {
@@ -55,13 +52,10 @@ public final class LoginClient {
     func followRedirects(step: LoginStep, from url: String) throws -> String {
         var current = url
         for _ in 0..<10 {
-            let reply = try send(step, HTTPRequest(method: "GET", url: current, headers: loginHeaders))
+            let reply = try sender.send(step) { HTTPRequest(method: "GET", url: current, headers: loginHeaders) }
             guard reply.isRedirect else {
-                if reply.status == 429 {
-                    throw UpstoxError.tooManyRequests(step: step, retryAfterSeconds: reply.headers["retry-after"].flatMap { Int($0) })
-                }
                 if let json = JSONValue.parse(reply.body), let error = Self.serverError(in: json) {
-                    throw Self.failure(step: step, serverError: error, status: reply.status)
+                    throw failure(step: step, serverError: error, status: reply.status)
                 }
                 guard (200..<300).contains(reply.status) else {
                     throw UpstoxError.badReply(step: step, reason: "HTTP \(reply.status) from the login page")
@@ -81,27 +75,32 @@ public final class LoginClient {
         throw UpstoxError.badReply(step: step, reason: "more than 10 redirects")
     }
 
-    /// POSTs `{"data": ...}` and returns the reply's `data`.
+    /// POSTs `{"data": ...}` and returns the reply's `data`. `data` is called for each
+    /// attempt, so a retried request carries fresh values.
     ///
     /// With `revisioned`, a reply saying the path does not exist throws `MissingRevision`
     /// so that the caller can try an older revision.
-    func postJSON(step: LoginStep, url: String, data: [String: JSONValue],
-                  headers: [(name: String, value: String)] = [], revisioned: Bool = false) throws -> JSONValue {
-        let body = Array(JSONValue.object(["data": .object(data)]).serialized().utf8)
-        let reply = try send(step, HTTPRequest(method: "POST", url: url, headers: loginHeaders + headers, body: body))
+    func postJSON(step: LoginStep, url: String, headers: [(name: String, value: String)] = [],
+                  revisioned: Bool = false, data: () throws -> [String: JSONValue]) throws -> JSONValue {
+        let reply = try sender.send(step) {
+            let body = Array(JSONValue.object(["data": .object(try data())]).serialized().utf8)
+            return HTTPRequest(method: "POST", url: url, headers: loginHeaders + headers, body: body)
+        }
         if revisioned && ProtocolTable.fallbackStatuses.contains(reply.status) { throw MissingRevision() }
-        return try Self.loginData(from: reply, step: step)
+        return try loginData(from: reply, step: step)
     }
 
+    /// The URL, extra headers and body of one revision of a step.
+    typealias RevisionedRequest = (
+        url: String, headers: [(name: String, value: String)], data: () throws -> [String: JSONValue]
+    )
+
     /// Tries each revision newest first, moving on only when the path does not exist.
-    func postJSONAnyRevision(
-        step: LoginStep,
-        request: (ProtocolRevision) -> (url: String, data: [String: JSONValue], headers: [(name: String, value: String)])
-    ) throws -> JSONValue {
+    func postJSONAnyRevision(step: LoginStep, request: (ProtocolRevision) -> RevisionedRequest) throws -> JSONValue {
         for revision in ProtocolRevision.allCases {
-            let (url, data, headers) = request(revision)
+            let (url, headers, data) = request(revision)
             do {
-                return try postJSON(step: step, url: url, data: data, headers: headers, revisioned: true)
+                return try postJSON(step: step, url: url, headers: headers, revisioned: true, data: data)
             } catch is MissingRevision {
                 log("\(step.label): revision \(revision.rawValue) not served, trying an older one")
             }
@@ -113,37 +112,22 @@ public final class LoginClient {
     func postForm(step: LoginStep, url: String, body: String) throws -> JSONValue {
         let headers = [("accept", "application/json"), ("content-type", "application/x-www-form-urlencoded")]
         let request = HTTPRequest(method: "POST", url: url, headers: headers, body: Array(body.utf8), usesCookies: false)
-        let reply = try send(step, request)
+        let reply = try sender.send(step) { request }
         let json = try Self.json(from: reply, step: step)
         if let error = Self.serverError(in: json) {
-            throw Self.failure(step: step, serverError: error, status: reply.status)
+            throw failure(step: step, serverError: error, status: reply.status)
         }
         try Self.checkStatus(reply, step: step)
         return json
     }
 
-    private func send(_ step: LoginStep, _ request: HTTPRequest) throws -> HTTPResponse {
-        if requestCount > 0, pauseMilliseconds > 0 { usleep(UInt32(pauseMilliseconds) * 1000) }
-        requestCount += 1
-        let stopwatch = Stopwatch()
-        let path = URLParts(request.url)?.pathAndQuery.split(separator: "?").first.map(String.init) ?? ""
-        do {
-            let reply = try transport.send(request)
-            log("\(step.label): \(request.method) \(path) -> HTTP \(reply.status) in \(stopwatch.elapsedMilliseconds) ms")
-            return reply
-        } catch let error as TransportError {
-            log("\(step.label): \(request.method) \(path) failed in \(stopwatch.elapsedMilliseconds) ms: \(error.reason)")
-            throw UpstoxError.network(step: step, reason: error.reason)
-        }
-    }
-
     /// Reads a login-service reply: HTTP 200 may still carry `success: false`.
-    static func loginData(from reply: HTTPResponse, step: LoginStep) throws -> JSONValue {
-        let json = try json(from: reply, step: step)
-        if let error = serverError(in: json) {
-            throw Self.failure(step: step, serverError: error, status: reply.status)
+    func loginData(from reply: HTTPResponse, step: LoginStep) throws -> JSONValue {
+        let json = try Self.json(from: reply, step: step)
+        if let error = Self.serverError(in: json) {
+            throw failure(step: step, serverError: error, status: reply.status)
         }
-        try checkStatus(reply, step: step)
+        try Self.checkStatus(reply, step: step)
         guard json["data"].object != nil else {
             throw UpstoxError.badReply(step: step, reason: "the reply has no data object")
         }
@@ -152,9 +136,6 @@ public final class LoginClient {
 
     /// Parses the body as JSON, or names what came instead.
     static func json(from reply: HTTPResponse, step: LoginStep) throws -> JSONValue {
-        if reply.status == 429 {
-            throw UpstoxError.tooManyRequests(step: step, retryAfterSeconds: reply.headers["retry-after"].flatMap { Int($0) })
-        }
         if let json = JSONValue.parse(reply.body), json.object != nil { return json }
 
         let text = String(decoding: reply.body.prefix(64), as: UTF8.self).trimmingCharacters(in: " \t\r\n")
@@ -175,14 +156,10 @@ public final class LoginClient {
         }
     }
 
-    /// Builds the error for a reply that carries a server error code. A 5xx status or a missing
-    /// path is a server or protocol fault whatever code the body has, because Upstox
-    /// reuses codes such as UDAPI100500 for its own failures.
-    static func failure(step: LoginStep, serverError: (code: String, message: String), status: Int) -> UpstoxError {
-        if status >= 500 || ProtocolTable.fallbackStatuses.contains(status) {
-            return .serverFault(step: step, httpStatus: status, code: serverError.code, serverMessage: serverError.message)
-        }
-        return .refused(step: step, code: serverError.code, serverMessage: serverError.message, httpStatus: status)
+    /// Builds the error for a reply that carries a server error code, with the local time to
+    /// try again for the codes that block for a while.
+    func failure(step: LoginStep, serverError: (code: String, message: String), status: Int) -> UpstoxError {
+        UpstoxError.failure(step: step, serverError: serverError, status: status, now: sender.clock.now(), timeZone: timeZone)
     }
 
     /// Extracts the error code and message of either reply style: the login service's

@@ -13,7 +13,9 @@ public enum LoginCommand {
             """,
         usage: [
             "[--export | --print] [--profile NAME] [--keyring KIND | --no-keyring] [--min-valid DURATION] [--force]",
+            "[--verify-online] [--connect-timeout DURATION] [--timeout DURATION] [--retries N] [--audit-log FILE]",
             "--status [--profile NAME] [--keyring KIND] [--min-valid DURATION]",
+            "--logout [--profile NAME] [--keyring KIND]",
             "--check-config [--profile NAME] [--env-file PATH]", "--list-profiles", "--purge",
         ],
         options: [
@@ -27,8 +29,13 @@ public enum LoginCommand {
             OptionSpec("no-keyring", help: "log in and print the token without reading or storing any key"),
             OptionSpec("min-valid", value: "DURATION", help: "serve a cached token only with more than this left, such as 30m (default 5m; also UPX_MIN_VALID)"),
             OptionSpec("force", short: "f", help: "log in even when a valid token is cached, and past upx's own rate limit"),
+            OptionSpec("verify-online", help: "ask Upstox whether the cached token still works before using it; log in again if not"),
             OptionSpec("status", help: "show the cached token's user, key, keyring and time left, not the token; exit 1 when none is valid"),
+            OptionSpec("logout", help: "revoke the cached token at Upstox and remove its key (exit 1 when none is cached)"),
             OptionSpec("purge", help: "remove every upx key of yours from the user, persistent and session keyrings"),
+            OptionSpec("connect-timeout", value: "DURATION", help: "maximum time to connect, per request (default 10s; also UPX_CONNECT_TIMEOUT)"),
+            OptionSpec("timeout", value: "DURATION", help: "maximum time of each request, connecting included (default 30s; also UPX_TIMEOUT)"),
+            OptionSpec("retries", value: "N", help: "retry a rate-limited or failed request up to N times where safe (default 2; also UPX_RETRIES)"),
             OptionSpec("audit-log", value: "FILE", help: "also append audit lines to FILE, created with mode 0600 (also UPX_AUDIT_LOG)"),
             OptionSpec("debug", short: "d", help: "print each request with its timing on stderr (also UPSTOX_DEBUG=1)"),
             OptionSpec("quiet", short: "q", help: "print nothing on stderr but errors"),
@@ -60,6 +67,14 @@ public enum LoginCommand {
             one of the five PIN attempts. --check-config exits 0 when a login could start,
             else 3.
 
+            Retries and timeouts: a DURATION is seconds or digits with units, such as 45, 30s or
+            1m30s, from 1s to 1h. A rate limit (HTTP 429 or UDAPI10005) is retried after the server's
+            Retry-After, else after a backoff of 0.5-1 s, then 1-2 s, and so on; a Retry-After of more
+            than 60 s ends the run at once. The PIN request is never retried. No reply or an HTTP 5xx
+            is retried only on the steps that judge no credential: the authorization dialog, the
+            OAuth approval, and the profile and logout requests. A rejected credential is never
+            retried. --retries 0 turns retries off.
+
             The token is kept as key upx:PROFILE in the user keyring (keyctl show @u), readable by
             your processes only, and expires with the token at 03:30 IST. --keyring persistent
             keeps it in your persistent keyring instead, which outlives your logins (for cron and
@@ -76,6 +91,7 @@ public enum LoginCommand {
 
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
         try checkCombinations(arguments)
+        try checkLogoutConflicts(arguments)
         if let extra = arguments.operands.first { throw UsageError.unexpectedArgument(extra) }
         let quiet = arguments.has("quiet")
         let audit = try LoginAudit(
@@ -85,6 +101,7 @@ public enum LoginCommand {
             return listProfiles(try KeyringKind.selected(arguments, environment: context.environment), context)
         }
         if arguments.has("purge") { return purge(context, audit: audit, quiet: quiet) }
+        let network = try NetworkOptions.parse(arguments, environment: context.environment)
 
         let profile = try Profiles.name(option: arguments.value("profile"), environment: context.environment)
         let cache = TokenCache(
@@ -102,21 +119,26 @@ public enum LoginCommand {
         }
         let log = DebugLog(enabled: arguments.has("debug") || context.debugFromEnvironment, streams: context.streams)
         let useKeyring = !arguments.has("no-keyring")
+        if arguments.has("logout") {
+            return try logOut(cache, configuration, network, arguments, context, audit: audit, log: log)
+        }
 
-        if useKeyring, try serveCached(cache, arguments, context, log: log) { return .success }
+        let verification = useKeyring ? try onlineVerification(arguments, configuration, network, context, log: log) : nil
+        if useKeyring, try serveCached(cache, arguments, context, log: log, verification: verification) { return .success }
 
         // Concurrent runs wait here for the first one, then find its token in the cache.
         let lock = try LoginLock(profile: profile, environment: context.environment)
         defer { withExtendedLifetime(lock) {} }
-        if useKeyring, try serveCached(cache, arguments, context, log: log) { return .success }
+        if useKeyring, try serveCached(cache, arguments, context, log: log, verification: verification) { return .success }
 
-        let record = try logIn(cache, configuration, arguments, context, audit: audit, log: log)
+        let record = try logIn(cache, configuration, network, arguments, context, audit: audit, log: log)
         var keyID: Int32?
         if useKeyring {
             keyID = try cache.store(record, at: context.clock.now())
             log("stored \(cache.place) (id \(keyID ?? 0)), timeout \(record.secondsLeft(at: context.clock.now())) s")
         }
-        var event = AuditEvent(outcome: "login", profile: profile, keyring: useKeyring ? cache.kind.rawValue : "none")
+        var event = AuditEvent(outcome: verification?.rejectedAny == true ? "relogin" : "login", profile: profile,
+                               keyring: useKeyring ? cache.kind.rawValue : "none")
         (event.userID, event.expiresAt, event.requestID) = (record.userID, record.expiresAt, record.requestID)
         audit.record(event, at: context.clock.now())
 
@@ -126,22 +148,26 @@ public enum LoginCommand {
 
     /// Rejects options that ask for two different things.
     static func checkCombinations(_ arguments: ParsedArguments) throws {
-        let actions = ["status", "purge", "list-profiles", "check-config"].filter(arguments.has)
+        let actions = ["status", "purge", "logout", "list-profiles", "check-config"].filter(arguments.has)
         if actions.count > 1 { throw UsageError.conflictingOptions("--" + actions[0], "--" + actions[1]) }
         if arguments.has("export") && arguments.has("print") {
             throw UsageError.conflictingOptions("--export", "--print")
         }
         if arguments.has("no-keyring") {
-            for option in ["keyring", "status", "purge"] where arguments.has(option) {
+            for option in ["keyring", "status", "purge", "logout", "verify-online"] where arguments.has(option) {
                 throw UsageError.conflictingOptions("--no-keyring", "--" + option)
             }
         }
     }
 
-    /// Prints the cached token and returns true when it may be served: no --force, and
-    /// valid for more than the minimum.
-    static func serveCached(_ cache: TokenCache, _ arguments: ParsedArguments, _ context: Context, log: DebugLog) throws -> Bool {
+    /// Prints the cached token and returns true when it may be served: no --force, valid for
+    /// more than the minimum, and accepted by Upstox when `verification` is given (--verify-online).
+    static func serveCached(
+        _ cache: TokenCache, _ arguments: ParsedArguments, _ context: Context, log: DebugLog,
+        verification: OnlineVerification? = nil
+    ) throws -> Bool {
         guard !arguments.has("force"), let cached = try cache.usableRecord(at: context.clock.now()) else { return false }
+        if let verification, try !verification.accepts(cached, keyName: cache.keyName) { return false }
         let left = cached.secondsLeft(at: context.clock.now())
         log("using the cached token of \(cache.place), valid for \(left) s")
         if left <= cache.minimumValidity && !arguments.has("quiet") {
@@ -155,8 +181,8 @@ public enum LoginCommand {
 
     /// Checks the keyring and upx's own rate limit, runs the login, and audits a failure.
     static func logIn(
-        _ cache: TokenCache, _ configuration: Configuration, _ arguments: ParsedArguments, _ context: Context,
-        audit: LoginAudit, log: DebugLog
+        _ cache: TokenCache, _ configuration: Configuration, _ network: NetworkOptions, _ arguments: ParsedArguments,
+        _ context: Context, audit: LoginAudit, log: DebugLog
     ) throws -> TokenRecord {
         let useKeyring = !arguments.has("no-keyring")
         var event = AuditEvent(outcome: "failure", profile: cache.profile, keyring: useKeyring ? cache.kind.rawValue : "none")
@@ -169,12 +195,18 @@ public enum LoginCommand {
                 if !arguments.has("force") { try limit.check(at: now) }
                 try limit.recordStart(at: now)
             }
-            return try logIn(context, configuration, requestID: requestID, quiet: arguments.has("quiet"), log: log)
+            return try logIn(
+                context, configuration, network: network, requestID: requestID, quiet: arguments.has("quiet"), log: log)
         } catch let error as ToolError {
             if error is LoginLimitError { event.outcome = "refused" }
-            if case UpstoxError.refused(_, let code, _, _) = error {
+            switch error as? UpstoxError {
+            case .refused(_, let code, _, _)?, .serverFault(_, _, let code, _)?:
+                event.errorCode = code
+            case .refusedUntil(_, let code, _, _)?:
                 event.errorCode = code
                 if code == "1017069", useKeyring { try? limit.recordOTPBlock(at: now) }
+            default:
+                break
             }
             event.exitStatus = error.exitCode.rawValue
             event.requestID = requestID
@@ -185,7 +217,8 @@ public enum LoginCommand {
 
     /// Runs the six steps with the configured credentials and returns the new record.
     static func logIn(
-        _ context: Context, _ configuration: Configuration, requestID: String, quiet: Bool, log: DebugLog
+        _ context: Context, _ configuration: Configuration, network: NetworkOptions = NetworkOptions(),
+        requestID: String, quiet: Bool, log: DebugLog
     ) throws -> TokenRecord {
         let credentials = try LoginSettings.credentials(from: configuration)
         if let debug = try LoginSettings.optional("UPSTOX_DEBUG", from: configuration), LoginSettings.debugFlag(debug) == true {
@@ -200,9 +233,11 @@ public enum LoginCommand {
                 "upx-login: note: UPSTOX_PASSWORD from \(password.source) is not used, because the login never sends a password; remove it\n")
         }
 
+        log(network.summary)
         let flow = LoginFlow(
-            transport: context.makeTransport(), hosts: hosts, credentials: credentials,
+            transport: context.makeTransport(network.timeouts), hosts: hosts, credentials: credentials,
             countryISDCode: countryCode, pauseMilliseconds: pause,
+            retryPolicy: network.retryPolicy(context, quiet: quiet), clock: context.clock,
             makeTOTPCode: { try LoginSettings.totpCode(credentials.totpSecret, at: context.clock.now()) },
             requestID: requestID, log: log.write)
         let grant = try flow.run()

@@ -52,18 +52,23 @@ public final class LoginFlow {
     let countryISDCode: String?
 
     /// - Parameters:
-    ///   - makeTOTPCode: called just before step 3, so the code is fresh.
+    ///   - makeTOTPCode: called just before each attempt of step 3, so the code is fresh.
     ///   - countryISDCode: sent in step 2 unless nil or empty.
     ///   - pauseMilliseconds: the wait before each request after the first (UPSTOX_SLEEP_TIME).
+    ///   - retryPolicy: which failures are retried, how often, and the sleep between attempts.
+    ///   - clock, timeZone: the time and zone of the retry times that error messages name.
     ///   - requestID: the `x-request-id` of every step, which the audit trail records.
     ///   - log: receives one line per request for --debug; never a secret.
     public init(
         transport: any HTTPTransport, hosts: UpstoxHosts, credentials: LoginCredentials,
-        countryISDCode: String?, pauseMilliseconds: Int = 0, makeTOTPCode: @escaping () throws -> String,
-        requestID: String = LoginClient.newRequestID(), log: @escaping (String) -> Void
+        countryISDCode: String?, pauseMilliseconds: Int = 0, retryPolicy: RetryPolicy = RetryPolicy(),
+        clock: any WallClock = SystemClock(), timeZone: any LocalTimeZone = SystemTimeZone(),
+        makeTOTPCode: @escaping () throws -> String, requestID: String = LoginClient.newRequestID(),
+        log: @escaping (String) -> Void
     ) {
-        self.client = LoginClient(
-            transport: transport, hosts: hosts, pauseMilliseconds: pauseMilliseconds, requestID: requestID, log: log)
+        let sender = RequestSender(
+            transport: transport, policy: retryPolicy, clock: clock, pauseMilliseconds: pauseMilliseconds, log: log)
+        self.client = LoginClient(sender: sender, hosts: hosts, timeZone: timeZone, requestID: requestID)
         self.credentials = credentials
         self.countryISDCode = countryISDCode
         self.makeTOTPCode = makeTOTPCode
@@ -98,8 +103,7 @@ public final class LoginFlow {
         ]
         if let countryISDCode, !countryISDCode.isEmpty { body["countryIsdCode"] = .string(countryISDCode) }
 
-        let data = try client.postJSON(
-            step: .otpGenerate, url: client.hosts.service + ProtocolTable.otpGeneratePath, data: body)
+        let data = try client.postJSON(step: .otpGenerate, url: client.hosts.service + ProtocolTable.otpGeneratePath) { body }
         guard let token = data["validateOTPToken"].string, !token.isEmpty else {
             throw UpstoxError.badReply(step: .otpGenerate, reason: "the reply has no data.validateOTPToken")
         }
@@ -112,13 +116,14 @@ public final class LoginFlow {
         var userID: String
     }
 
-    /// Step 3: sends the current TOTP code, newest revision first.
+    /// Step 3: sends the current TOTP code, newest revision first, with a fresh code for each attempt.
     func verifyTOTP(otpToken: String) throws -> VerifiedProfile {
-        let code = try makeTOTPCode()
-        let body: [String: JSONValue] = ["otp": .string(code), "validateOtpToken": .string(otpToken)]
+        let makeBody: () throws -> [String: JSONValue] = { [makeTOTPCode] in
+            ["otp": .string(try makeTOTPCode()), "validateOtpToken": .string(otpToken)]
+        }
 
         let data = try client.postJSONAnyRevision(step: .totpVerify) { revision in
-            (client.hosts.service + ProtocolTable.totpVerifyPath(revision), body, [])
+            (client.hosts.service + ProtocolTable.totpVerifyPath(revision), [], makeBody)
         }
         let profile = data["userProfile"]
         guard let profileID = profile["profileId"].number, let userID = profile["userId"].text else {
@@ -127,7 +132,8 @@ public final class LoginFlow {
         return VerifiedProfile(profileID: .number(profileID), userID: userID)
     }
 
-    /// Step 4: sends the PIN, base64-encoded once. Never retried: five wrong PINs lock the account.
+    /// Step 4: sends the PIN, base64-encoded once. Never retried (see `RetryPolicy.allows`):
+    /// five wrong PINs lock the account.
     func verifyPIN(profile: VerifiedProfile) throws {
         let encodedPIN = credentials.pin.withBytes { Data($0).base64EncodedString() }
         let query = "?client_id=\(percentEncoded(credentials.clientID))"
@@ -140,7 +146,7 @@ public final class LoginFlow {
                 body["profileId"] = profile.profileID
                 headers = [("X-Profile-Id", profile.profileID.text ?? ""), ("X-User-Id", profile.userID)]
             }
-            return (client.hosts.service + ProtocolTable.pinVerifyPath(revision) + query, body, headers)
+            return (client.hosts.service + ProtocolTable.pinVerifyPath(revision) + query, headers, { body })
         }
     }
 
@@ -150,7 +156,7 @@ public final class LoginFlow {
             + "?client_id=\(percentEncoded(credentials.clientID))"
             + "&redirect_uri=\(percentEncoded(ProtocolTable.internalRedirectURI))"
             + "&requestId=\(percentEncoded(client.requestID))&response_type=code"
-        let data = try client.postJSON(step: .oauthApproval, url: url, data: ["userOAuthApproval": .bool(true)])
+        let data = try client.postJSON(step: .oauthApproval, url: url) { ["userOAuthApproval": .bool(true)] }
 
         guard let redirect = data["redirectUri"].string,
               let code = URLParts(redirect)?.queryItems["code"], !code.isEmpty else {

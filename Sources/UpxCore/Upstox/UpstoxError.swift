@@ -1,17 +1,23 @@
 // Failures of the login and of the API calls around it.
 
+import FoundationEssentials
+
 /// A failed request to Upstox, naming the login step.
 public enum UpstoxError: ToolError {
     /// The server judged a request and refused it with an error code.
     case refused(step: LoginStep, code: String, serverMessage: String, httpStatus: Int)
+    /// A refusal that lasts until a known time, given as local clock text such as `14:42 IST (about 10 minutes)`.
+    case refusedUntil(step: LoginStep, code: String, serverMessage: String, retryTime: String)
     /// A 5xx reply, or a 404 or 405 where the path must exist, with the body's error code.
     case serverFault(step: LoginStep, httpStatus: Int, code: String, serverMessage: String)
-    /// HTTP 429 without a body code.
-    case tooManyRequests(step: LoginStep, retryAfterSeconds: Int?)
+    /// A rate limit (HTTP 429 or UDAPI10005) on the last of `attempts` attempts.
+    case tooManyRequests(step: LoginStep, httpStatus: Int, retryAfterSeconds: Int?, attempts: Int)
     /// A reply upx cannot use: wrong status, not JSON, empty, cut short, or missing a field.
     case badReply(step: LoginStep, reason: String)
     /// No reply at all.
     case network(step: LoginStep, reason: String)
+    /// No reply before the connect or total timeout ran out.
+    case timedOut(step: LoginStep, limit: ExceededTimeout)
     /// Neither revision of a step exists on the server.
     case noRevision(step: LoginStep)
     /// A base URL or redirect that upx will not use.
@@ -22,9 +28,11 @@ public enum UpstoxError: ToolError {
         case .refused(_, let code, let serverMessage, _):
             if Self.saysLocked(serverMessage) { return .rateLimited }
             return ErrorCodes.lookup(code)?.exitCode ?? .authenticationRefused
+        case .refusedUntil(_, let code, _, _):
+            return ErrorCodes.lookup(code)?.exitCode ?? .authenticationRefused
         case .serverFault: return .network
         case .tooManyRequests: return .rateLimited
-        case .badReply, .network, .noRevision: return .network
+        case .badReply, .network, .timedOut, .noRevision: return .network
         case .unsafeURL: return .badInput
         }
     }
@@ -42,18 +50,62 @@ public enum UpstoxError: ToolError {
                 return "\(step.label) refused by Upstox: \(code) \(shown)"
             }
             return "\(step.label) refused by Upstox: \(known.meaning) (\(code): \(shown)); \(known.hint)"
-        case .tooManyRequests(let step, let retryAfter):
-            let wait = retryAfter.map { "wait \($0) s" } ?? "wait a minute"
-            return "\(step.label) rate-limited by Upstox (HTTP 429); \(wait) and try again"
+        case .refusedUntil(let step, let code, let serverMessage, let retryTime):
+            let meaning = ErrorCodes.lookup(code)?.meaning ?? "refused"
+            return "\(step.label) refused by Upstox: \(meaning) (\(code): \(Self.printable(serverMessage))); "
+                + "try again after \(retryTime)"
+        case .tooManyRequests(let step, let status, let retryAfter, let attempts):
+            return Self.rateLimitMessage(step: step, httpStatus: status, retryAfterSeconds: retryAfter, attempts: attempts)
         case .badReply(let step, let reason):
             return "\(step.label) failed: \(reason)"
         case .network(let step, let reason):
             return "\(step.label) failed: \(reason); check the network and the base URLs"
+        case .timedOut(let step, .connect(let seconds)):
+            return "\(step.label) failed: no connection within \(seconds) s (--connect-timeout); "
+                + "check the network and the base URLs, or allow more time with --connect-timeout"
+        case .timedOut(let step, .total(let seconds)):
+            return "\(step.label) failed: no reply within \(seconds) s (--timeout); "
+                + "Upstox may be slow or down: try again later, or allow more time with --timeout"
         case .noRevision(let step):
             return "\(step.label) failed: the server has no known revision of this step (HTTP 404); upx may need an update"
         case .unsafeURL(let name, let url, let reason):
             return "invalid \(name) '\(url)': \(reason)"
         }
+    }
+
+    /// Builds the error for a reply that carries a server error code, with the time to try
+    /// again, in `timeZone`, for the codes that block for a while.
+    ///
+    /// A 5xx status or a missing path is a server or protocol fault whatever code the body
+    /// has, because Upstox reuses codes such as UDAPI100500 for its own failures.
+    static func failure(
+        step: LoginStep, serverError: (code: String, message: String), status: Int, now: Date,
+        timeZone: any LocalTimeZone
+    ) -> UpstoxError {
+        let (code, message) = serverError
+        if status >= 500 || ProtocolTable.fallbackStatuses.contains(status) {
+            return .serverFault(step: step, httpStatus: status, code: code, serverMessage: message)
+        }
+        if let retryTime = ErrorCodes.retryTime(for: code, now: now, timeZone: timeZone) {
+            return .refusedUntil(step: step, code: code, serverMessage: message, retryTime: retryTime)
+        }
+        return .refused(step: step, code: code, serverMessage: message, httpStatus: status)
+    }
+
+    private static func rateLimitMessage(step: LoginStep, httpStatus: Int, retryAfterSeconds: Int?, attempts: Int) -> String {
+        let source = httpStatus == 429 ? "HTTP 429" : ErrorCodes.tooManyRequests
+        let tries = attempts > 1 ? " on all \(attempts) attempts" : ""
+        var advice: String
+        if let retryAfter = retryAfterSeconds, Double(retryAfter) > RetryPolicy.maximumWait {
+            advice = "Upstox asks for a wait of \(DurationText.format(Int64(retryAfter))) (Retry-After: \(retryAfter)), "
+                + "longer than the \(Int(RetryPolicy.maximumWait)) s upx-login waits by itself; try again after that"
+        } else if let retryAfter = retryAfterSeconds {
+            advice = "wait \(retryAfter) s and try again"
+        } else {
+            advice = "wait a minute and try again"
+        }
+        if step == .pinVerify { advice += " (upx-login sends the PIN at most once per run)" }
+        return "\(step.label) rate-limited by Upstox (\(source))\(tries); \(advice)"
     }
 
     /// Returns whether a refusal reports a locked account, which no retry can fix.
