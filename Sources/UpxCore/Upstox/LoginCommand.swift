@@ -15,12 +15,17 @@ public enum LoginCommand {
             Typical use: eval "$(upx-login --export)"
             """,
         usage: [
-            "[--export | --print] [--profile NAME] [--env-file PATH] [--force] [--debug] [--quiet]",
+            "[--export [--shell SHELL] | --print | --json | --format FORMAT] [--profile NAME] [--env-file PATH] [--force] [--debug] [--quiet]",
+            "[OPTIONS] --exec [--] COMMAND [ARGUMENT...]", "[OPTIONS] exec [--] COMMAND [ARGUMENT...]",
             "--check-config [--profile NAME] [--env-file PATH]", "--list-profiles",
         ],
         options: [
-            OptionSpec("export", short: "e", help: "print shell commands that export the token and its expiry"),
-            OptionSpec("print", short: "p", help: "print the bare access token"),
+            OptionSpec("export", short: "e", help: "print shell commands that export the token and its expiry (--format export)"),
+            OptionSpec("shell", value: "SHELL", help: "write --export for sh, bash, zsh, fish or csh (tcsh) (default: the parent process's shell)"),
+            OptionSpec("print", short: "p", help: "print the bare access token (--format token)"),
+            OptionSpec("json", help: "print the token record as one JSON object (--format json)"),
+            OptionSpec("format", value: "FORMAT", help: "stdout format: export, env (KEY=VALUE lines), json or token"),
+            OptionSpec("exec", help: "run COMMAND in place of upx-login, with the token in its environment"),
             OptionSpec("profile", short: "P", value: "NAME", help: "account profile; names the key upx:NAME and the env file (default: default)"),
             OptionSpec("env-file", value: "PATH", help: "read credentials from this env file instead of the profile's (also UPSTOX_ENV_FILE)"),
             OptionSpec("check-config", help: "show each setting, its source and whether it is valid, masked; send no request"),
@@ -58,14 +63,28 @@ public enum LoginCommand {
 
             The token is kept as key upx:PROFILE in the user keyring (keyctl show @u), readable by
             your processes only, and expires with the token at 03:30 IST.
-            """
+
+            Output (nothing on stdout unless asked, and nothing at all on failure):
+              --export   UPSTOX_ACCESS_TOKEN, UPSTOX_TOKEN_EXPIRES_AT (Unix seconds) and UPSTOX_USER_ID
+                         as commands for the shell that runs upx-login, found from the parent
+                         process's name; POSIX export lines for any name but fish, csh and tcsh:
+                           bash, zsh, sh:  eval "$(upx-login --export)"
+                           fish:           upx-login --export | source
+                           csh, tcsh:      eval "`upx-login --export`"
+              --format env  the same variables as KEY=VALUE lines, for systemd's EnvironmentFile=
+                         and docker --env-file
+              --json     profile, key, keyring, key_id, source (cache or login), user_id, user_name,
+                         access_token, extended_token, issued_at, expires_at, seconds_left
+            --exec runs COMMAND with upx-login's environment plus the three variables and without
+            UPSTOX_PIN_CODE, UPSTOX_TOTP_SECRET, UPSTOX_CLIENT_SECRET, UPSTOX_PASSWORD and their
+            _FILE and _CMD forms. COMMAND replaces upx-login, so its exit status and signals are
+            its own; upx-login exits 127 when COMMAND is not found and 126 when it cannot run.
+            """,
+        stopAtFirstOperand: true
     )
 
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
-        if arguments.has("export") && arguments.has("print") {
-            throw UsageError.conflictingOptions("--export", "--print")
-        }
-        if let extra = arguments.operands.first { throw UsageError.unexpectedArgument(extra) }
+        _ = try LoginOutputRequest(arguments)
         if arguments.has("list-profiles") { return listProfiles(context) }
 
         let profile = try Profiles.name(option: arguments.value("profile"), environment: context.environment)
@@ -90,7 +109,7 @@ public enum LoginCommand {
         let keyID = try context.keyring.store(name: keyName, payload: record.encoded(), timeoutSeconds: timeout)
         log("stored key \(keyName) (id \(keyID)) in the user keyring, timeout \(timeout) s")
 
-        write(record, keyName: keyName, reused: false, arguments, context)
+        try write(record, keyName: keyName, keyID: keyID, reused: false, arguments, context)
         return .success
     }
 
@@ -101,7 +120,7 @@ public enum LoginCommand {
     ) throws -> Bool {
         guard !arguments.has("force"), let cached = try cachedRecord(keyName, context) else { return false }
         log("using the cached token of key \(keyName), valid for \(cached.secondsLeft(at: context.clock.now())) s")
-        write(cached, keyName: keyName, reused: true, arguments, context)
+        try write(cached, keyName: keyName, reused: true, arguments, context)
         return true
     }
 
@@ -160,20 +179,34 @@ public enum LoginCommand {
         }
     }
 
-    /// Prints the token as asked on stdout and a summary on stderr.
-    static func write(_ record: TokenRecord, keyName: String, reused: Bool, _ arguments: ParsedArguments, _ context: Context) {
-        if arguments.has("export") {
-            context.streams.out("""
-                export UPSTOX_ACCESS_TOKEN=\(posixQuoted(record.accessToken))
-                export UPSTOX_TOKEN_EXPIRES_AT=\(record.expiresAt)
-                export UPSTOX_USER_ID=\(posixQuoted(record.userID))
-
-                """)
-        } else if arguments.has("print") {
-            context.streams.out(record.accessToken + "\n")
+    /// Prints the token as asked on stdout and a summary on stderr, or execs the command of
+    /// `--exec`. Nothing reaches stdout when the output cannot be built.
+    static func write(
+        _ record: TokenRecord, keyName: String, keyID: Int32? = nil, reused: Bool,
+        _ arguments: ParsedArguments, _ context: Context
+    ) throws {
+        let request = try LoginOutputRequest(arguments)
+        var output = ""
+        if let format = request.format {
+            // The key name is always upx:PROFILE.
+            let location = TokenLocation(
+                profile: String(keyName.dropFirst("upx:".count)), keyName: keyName,
+                keyringName: KeyringKind.user.rawValue, keyID: keyID, source: reused ? .cache : .login)
+            output = try LoginOutput.text(
+                format, shell: request.shell ?? ParentShell.detect(), record: record, location: location,
+                now: context.clock.now())
         }
-        guard !arguments.has("quiet") else { return }
+        context.streams.out(output)
+        if !arguments.has("quiet") { writeSummary(record, keyName: keyName, reused: reused, context) }
 
+        if let command = request.command {
+            let environment = ExecEnvironment.forCommand(context.environment, record: record)
+            try Exec.replaceProcess(with: command, environment: environment)
+        }
+    }
+
+    /// Prints the token's source, its user, its key and the time it stays valid, on stderr.
+    static func writeSummary(_ record: TokenRecord, keyName: String, reused: Bool, _ context: Context) {
         let left = formatDuration(record.secondsLeft(at: context.clock.now()))
         let how = reused ? "using the cached token of" : "logged in as"
         let user = UpstoxError.printable(record.userName), userID = UpstoxError.printable(record.userID)
