@@ -84,6 +84,7 @@ public enum LoginCommand {
     )
 
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
+        // Output options are checked here, so a usage error costs no request; write reads them again.
         _ = try LoginOutputRequest(arguments)
         if arguments.has("list-profiles") { return listProfiles(context) }
 
