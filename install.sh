@@ -10,7 +10,7 @@
 set -euo pipefail
 
 build_packages=(libkeyutils-dev libcurl4-openssl-dev nettle-dev keyutils)
-test_packages=(oathtool bash zsh fish tmux hyperfine python3 python3-venv util-linux passwd git)
+test_packages=(oathtool bash zsh fish tcsh tmux hyperfine python3 python3-venv util-linux passwd git)
 
 if [[ $(id -u) -eq 0 ]]; then prefix=${PREFIX:-/usr/local}; else prefix=${PREFIX:-$HOME/.local}; fi
 deps_only=0

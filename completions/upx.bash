@@ -24,6 +24,42 @@ _upx_files() {
     mapfile -t COMPREPLY < <(compgen -f -- "$1")
 }
 
+# Completes the command that upx-login --exec or exec runs: its name, then files for its
+# arguments. Returns 1, completing nothing, when the cursor is not on that command line.
+_upx_login_command() {
+    local index word exec_given=0 command_index=0 options_ended=0
+    for ((index = 1; index < COMP_CWORD; index++)); do
+        word=${COMP_WORDS[index]}
+        if ((options_ended)) || [[ $word != -* ]]; then
+            if [[ $word == exec ]] && ((!exec_given)); then
+                exec_given=1
+            elif ((exec_given)); then
+                command_index=$index
+                break
+            fi
+        elif [[ $word == -- ]]; then
+            options_ended=1
+        elif [[ $word == --exec ]]; then
+            exec_given=1
+        fi
+        # Skip an option's value, which bash splits from "--name=value" as "=" and the value.
+        case $word in
+            -P | --profile | --env-file | --shell | --format)
+                ((index++))
+                [[ ${COMP_WORDS[index]} == = ]] && ((index++)) ;;
+        esac
+    done
+    ((exec_given)) || return 1
+
+    if ((command_index)); then
+        _upx_files "${COMP_WORDS[COMP_CWORD]}"
+    elif ((options_ended)) || [[ ${COMP_WORDS[COMP_CWORD]} != -* ]]; then
+        mapfile -t COMPREPLY < <(compgen -c -- "${COMP_WORDS[COMP_CWORD]}")
+    else
+        return 1
+    fi
+}
+
 # Completes the word at the cursor for one upx tool. Bash passes the command name as $1.
 _upx() {
     local tool=${1##*/}
@@ -54,6 +90,12 @@ _upx() {
         upx-jwt:--keyring | upx-login:--keyring)
             mapfile -t COMPREPLY < <(compgen -W "user persistent session" -- "$current")
             return ;;
+        upx-login:--shell)
+            mapfile -t COMPREPLY < <(compgen -W "sh bash zsh fish csh tcsh" -- "$current")
+            return ;;
+        upx-login:--format)
+            mapfile -t COMPREPLY < <(compgen -W "export env json token" -- "$current")
+            return ;;
         upx-perm:--max-age | upx-jwt:--min-valid | upx-jwt:--leeway | upx-jwt:--claim | upx-login:--min-valid | upx-login:--connect-timeout | upx-login:--timeout | upx-login:--retries)
             return ;;
     esac
@@ -61,7 +103,10 @@ _upx() {
     local options operands_are_files=0
     case $tool in
         upx-totp) options="-a --algorithm -d --digits -p --period --epoch --counter --at --window --remaining --next --verify --watch --json --secret-file -P --profile" ;;
-        upx-login) options="-e --export -p --print -P --profile --env-file --check-config --list-profiles -f --force --keyring --no-keyring --min-valid --verify-online --status --logout --purge --connect-timeout --timeout --retries --audit-log -d --debug -q --quiet" ;;
+        upx-login)
+            _upx_login_command && return
+            # "exec" is the operand that starts "upx-login exec COMMAND".
+            options="-e --export --shell -p --print --json --format --exec -P --profile --env-file --check-config --list-profiles -f --force --keyring --no-keyring --min-valid --verify-online --status --logout --purge --connect-timeout --timeout --retries --audit-log -d --debug -q --quiet exec" ;;
         upx-jwt) options="--check --min-valid --leeway --remaining --claim --json -P --profile --keyring" ;;
         upx-perm) options="--fix -r --recursive --max-age --record --json -q --quiet" operands_are_files=1 ;;
         *) return ;;

@@ -42,7 +42,18 @@ complete -c upx-totp -a - -d 'Read the secret from standard input'
 
 complete -c upx-login -f
 complete -c upx-login -s e -l export -d 'Print shell commands that export the token and its expiry'
+complete -c upx-login -l shell -x -a 'sh bash zsh fish csh tcsh' -d 'Write --export for this shell (default: the parent process'"'"'s)'
 complete -c upx-login -s p -l print -d 'Print the bare access token'
+complete -c upx-login -l json -d 'Print the token record as one JSON object'
+complete -c upx-login -l format -x -a 'export\t"Shell commands, as --export" env\t"KEY=VALUE lines" json\t"One JSON object, as --json" token\t"The bare token, as --print"' -d 'Standard output format'
+complete -c upx-login -l exec -d 'Run COMMAND in place of upx-login, with the token in its environment'
+complete -c upx-login -n '__fish_use_subcommand; and not __fish_seen_argument -l exec' -a exec -d 'Run COMMAND in place of upx-login, with the token in its environment'
+# After --exec or exec, complete the command and its arguments as fish would without upx-login.
+# The arguments after the --fcs-skip flag name the options that take a value, and short ones go
+# first because __fish_complete_subcommand reads leading --words as its own flags. Its skip
+# count covers upx-login and, in the second form, the word exec.
+complete -c upx-login -n '__fish_seen_argument -l exec; and not __fish_seen_subcommand_from exec' -x -a '(__fish_complete_subcommand --fcs-skip=1 -P --profile --env-file --shell --format)'
+complete -c upx-login -n '__fish_seen_subcommand_from exec' -x -a '(__fish_complete_subcommand --fcs-skip=2 -P --profile --env-file --shell --format)'
 complete -c upx-login -s P -l profile -x -a '(__upx_profiles)' -d 'Account profile, which names the key upx:NAME'
 complete -c upx-login -l env-file -r -F -d 'Read credentials from this env file instead of the profile'"'"'s'
 complete -c upx-login -l check-config -d 'Show each setting, its source and whether it is valid'

@@ -2,6 +2,8 @@
 #include <sys/prctl.h>
 #include <sys/timex.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
 
 /// Sets whether the process may dump core and be attached to by a debugger of the same user.
 static inline int upx_set_dumpable(int dumpable) {
@@ -38,4 +40,34 @@ static inline void upx_syslog(const char *identity, int priority, const char *me
     openlog(identity, LOG_PID, priority & LOG_FACMASK);
     syslog(priority, "%s", message);
     closelog();
+}
+
+// glibc declares execvpe only under _GNU_SOURCE.
+extern int execvpe(const char *file, char *const argv[], char *const envp[]);
+
+/// Runs a program found in PATH as execvp(3) does, with the given environment, as execvpe(3).
+static inline int upx_execvpe(const char *file, char *const argv[], char *const envp[]) {
+    return execvpe(file, argv, envp);
+}
+
+/// Returns NSIG, one more than the highest signal number (the last real-time signal).
+static inline int upx_signal_limit(void) {
+    return NSIG;
+}
+
+/// Returns 1 when the signal's action is SIG_IGN, else 0 (also for an invalid number).
+static inline int upx_signal_is_ignored(int number) {
+    struct sigaction action;
+    if (sigaction(number, NULL, &action) != 0) return 0;
+    return action.sa_handler == SIG_IGN;
+}
+
+/// Sets the signal's action to SIG_IGN when `ignore` is 1, else to SIG_DFL; returns -1 with
+/// errno for numbers that cannot be set.
+static inline int upx_signal_set_action(int number, int ignore) {
+    struct sigaction action;
+    action.sa_handler = ignore ? SIG_IGN : SIG_DFL;
+    action.sa_flags = 0;
+    sigemptyset(&action.sa_mask);
+    return sigaction(number, &action, NULL);
 }

@@ -3,6 +3,8 @@
 import Glibc
 import UpxCore
 
+// Before anything else can change them, for the command that --exec starts.
+InheritedSignals.record()
 Hardening.apply()
 let status = ToolRunner.run(
     LoginCommand.info, arguments: Array(CommandLine.arguments.dropFirst()), context: .live(), body: LoginCommand.run)

@@ -1,14 +1,17 @@
-// POSIX quoting, checked by its exact output and by real shells reading it back.
+// Quoting for POSIX shells, fish and csh, checked by its exact output and by real shells
+// reading it back.
 
 import Foundation
 import Testing
 @testable import UpxCore
 
 /// Values with every character that means something to a shell, plus empty and non-ASCII text.
-private let awkwardValues = [
+let awkwardValues = [
     "it's", "'", "''", "a'b'c", "two words", "  leading and trailing  ", "tab\there",
     "line1\nline2", "trailing newline\n", "\n", "$HOME", "${HOME}", "$(id)", "`id`", #"back\slash"#,
     #"\'"#, "\"double\"", "", "*", "~", "!", "a;b&c|d>e<f", "# not a comment", "naïve ₹ 日本語 🙂",
+    // A quote followed by a combining mark is one Swift Character but two scalars to a shell.
+    "x'\u{301}; echo injected; '", "!!", "a!b", #"\!"#, #"trailing\"#,
 ]
 
 /// The shells `posixQuoted` promises to work in. /bin/sh is dash on Debian.
@@ -59,4 +62,41 @@ func shellQuotingRoundTrip(_ shell: String, _ value: String) throws {
     let result = try valueReadBack(by: shell, from: posixQuoted(value))
     #expect(result.status == 0)
     #expect(result.output == value)
+}
+
+@Test func shellQuotingCombiningMarkAfterQuote() {
+    #expect(posixQuoted("a'\u{301}b") == "'a'\\''\u{301}b'")
+}
+
+// MARK: - fish
+
+@Test func fishQuotingPlainWord() {
+    #expect(fishQuoted("abc") == "'abc'")
+}
+
+@Test func fishQuotingQuoteAndBackslash() {
+    #expect(fishQuoted(#"it's a \ b"#) == #"'it\'s a \\ b'"#)
+}
+
+@Test func fishQuotingLeavesOthersAlone() {
+    #expect(fishQuoted("$x (y) \n \"z\"") == "'$x (y) \n \"z\"'")
+}
+
+// MARK: - csh
+
+@Test func cshQuotingPlainWord() {
+    #expect(cshQuoted("abc") == "'abc'")
+}
+
+@Test func cshQuotingQuoteAndHistory() {
+    #expect(cshQuoted("it's!") == #"'it'\''s'\!''"#)
+}
+
+@Test func cshQuotingRejectsLineFeed() {
+    #expect(cshQuoted("line1\nline2") == nil)
+    #expect(cshQuoted("crlf\r\n") == nil)
+}
+
+@Test func cshQuotingAcceptsCarriageReturn() {
+    #expect(cshQuoted("a\rb") == "'a\rb'")
 }

@@ -334,7 +334,8 @@ class CommandLineTests(unittest.TestCase):
         for arguments in (("--revisions", "2024"), ("--fail", "token"), ("--fail", "tokens:http500"),
                           ("--fail", "token:http418"), ("--fail", "token:http500:0"),
                           ("--fail", "token:slow=soon"), ("--totp-secret", "not base32!"),
-                          ("--no-exp", "--token-lifetime", "5"), ("--port", "eighty"), ("--unknown",)):
+                          ("--no-exp", "--token-lifetime", "5"), ("--port", "eighty"), ("--unknown",),
+                          ("--access-token", ""), ("--access-token", "two words")):
             with self.subTest(arguments=arguments):
                 result = self.run_standin(*arguments)
                 self.assertEqual(result.returncode, 2)
@@ -642,6 +643,20 @@ class LoginTests(StandinTestCase):
         self.assertEqual(client.with_token("GET", "/v2/user/profile", token).status, 200)
         time.sleep(max(0.0, claims["exp"] - time.time()) + 0.1)
         self.assertApiError(client.with_token("GET", "/v2/user/profile", token), 401, "UDAPI100050")
+
+    def test_fixed_access_token(self):
+        token = "ABCDEFGHIJKLM-NOPQRSTUVWXYZ.abcdefghijklm_nopqrstuvwxyz.0123456789"
+        client = self.start("--access-token", token)
+        self.assertEqual(client.log_in()["access_token"], token)
+        self.assertEqual(client.log_in()["access_token"], token)
+        self.assertEqual(client.stats()["issued_tokens"], [token, token])
+
+        profile = client.with_token("GET", "/v2/user/profile", token)
+        self.assertEqual(profile.status, 200)
+        self.assertEqual(profile.json()["data"]["user_id"], USER_ID)
+        self.assertEqual(client.with_token("DELETE", "/v2/logout", token).status, 200)
+        self.assertApiError(client.with_token("GET", "/v2/user/profile", token), 401, "UDAPI100050")
+        self.assertEqual(client.stats()["revoked_tokens"], [token])
 
     def test_profile_and_logout(self):
         client = self.start()

@@ -13,6 +13,10 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case keyring = 6
     /// Rate-limited by upx or Upstox, or the account is locked.
     case rateLimited = 7
+    /// `upx-login --exec` found the command but could not run it, as env(1) reports.
+    case commandNotExecutable = 126
+    /// `upx-login --exec` did not find the command, as env(1) reports.
+    case commandNotFound = 127
 
     /// One-line meaning, as printed in the help table.
     public var meaning: String {
@@ -25,6 +29,8 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
         case .network: "network or protocol error"
         case .keyring: "kernel keyring error"
         case .rateLimited: "rate-limited or locked out"
+        case .commandNotExecutable: "upx-login --exec: the command was found but could not be run"
+        case .commandNotFound: "upx-login --exec: the command was not found"
         }
     }
 

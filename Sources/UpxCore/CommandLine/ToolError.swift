@@ -18,6 +18,8 @@ public enum UsageError: ToolError, Equatable {
     case unexpectedArgument(String)
     case missingArgument(String)
     case conflictingOptions(String, String)
+    /// The first option works only together with the second.
+    case requiresOption(String, String)
 
     public var exitCode: ExitCode { .usage }
 
@@ -37,6 +39,8 @@ public enum UsageError: ToolError, Equatable {
             "missing argument \(name)"
         case .conflictingOptions(let first, let second):
             "options '\(first)' and '\(second)' cannot be used together"
+        case .requiresOption(let option, let required):
+            "option '\(option)' requires '\(required)'"
         }
     }
 }

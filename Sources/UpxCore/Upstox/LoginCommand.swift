@@ -12,15 +12,20 @@ public enum LoginCommand {
             Typical use: eval "$(upx-login --export)"
             """,
         usage: [
-            "[--export | --print] [--profile NAME] [--keyring KIND | --no-keyring] [--min-valid DURATION] [--force]",
-            "[--verify-online] [--connect-timeout DURATION] [--timeout DURATION] [--retries N] [--audit-log FILE]",
+            "[--export [--shell SHELL] | --print | --json | --format FORMAT] [--profile NAME] [--keyring KIND | --no-keyring]",
+            "[--min-valid DURATION] [--force] [--verify-online] [--timeout DURATION] [--retries N] [--audit-log FILE]",
+            "[OPTIONS] --exec [--] COMMAND [ARGUMENT...]", "[OPTIONS] exec [--] COMMAND [ARGUMENT...]",
             "--status [--profile NAME] [--keyring KIND] [--min-valid DURATION]",
             "--logout [--profile NAME] [--keyring KIND]",
             "--check-config [--profile NAME] [--env-file PATH]", "--list-profiles", "--purge",
         ],
         options: [
-            OptionSpec("export", short: "e", help: "print shell commands that export the token and its expiry"),
-            OptionSpec("print", short: "p", help: "print the bare access token"),
+            OptionSpec("export", short: "e", help: "print shell commands that export the token and its expiry (--format export)"),
+            OptionSpec("shell", value: "SHELL", help: "write --export for sh, bash, zsh, fish or csh (tcsh) (default: the parent process's shell)"),
+            OptionSpec("print", short: "p", help: "print the bare access token (--format token)"),
+            OptionSpec("json", help: "print the token record as one JSON object (--format json)"),
+            OptionSpec("format", value: "FORMAT", help: "stdout format: export, env (KEY=VALUE lines), json or token"),
+            OptionSpec("exec", help: "run COMMAND in place of upx-login, with the token in its environment"),
             OptionSpec("profile", short: "P", value: "NAME", help: "account profile; names the key upx:NAME and the env file (default: default)"),
             OptionSpec("env-file", value: "PATH", help: "read credentials from this env file instead of the profile's (also UPSTOX_ENV_FILE)"),
             OptionSpec("check-config", help: "show each setting, its source and whether it is valid, masked; send no request"),
@@ -86,13 +91,31 @@ public enum LoginCommand {
             generation (1017069). Each login, refusal, failure, logout and purge is logged to
             syslog (facility authpriv) with profile, user id, expiry and request id, never a secret.
             --status exits 0 when the cached token is valid (with --min-valid: for more than that).
-            """
+
+            Output (nothing on stdout unless asked, and nothing at all on failure):
+              --export   UPSTOX_ACCESS_TOKEN, UPSTOX_TOKEN_EXPIRES_AT (Unix seconds) and UPSTOX_USER_ID
+                         as commands for the shell that runs upx-login, found from the parent
+                         process's name; POSIX export lines for any name but fish, csh and tcsh:
+                           bash, zsh, sh:  eval "$(upx-login --export)"
+                           fish:           upx-login --export | source
+                           csh, tcsh:      eval "`upx-login --export`"
+              --format env  the same variables as KEY=VALUE lines, for systemd's EnvironmentFile=
+                         and docker --env-file
+              --json     profile, key, keyring, key_id, source (cache or login), user_id, user_name,
+                         access_token, extended_token, issued_at, expires_at, seconds_left
+            --exec runs COMMAND with upx-login's environment plus the three variables and without
+            UPSTOX_PIN_CODE, UPSTOX_TOTP_SECRET, UPSTOX_CLIENT_SECRET, UPSTOX_PASSWORD and their
+            _FILE and _CMD forms. COMMAND replaces upx-login, so its exit status and signals are
+            its own; upx-login exits 127 when COMMAND is not found and 126 when it cannot run.
+            """,
+        stopAtFirstOperand: true
     )
 
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
         try checkCombinations(arguments)
         try checkLogoutConflicts(arguments)
-        if let extra = arguments.operands.first { throw UsageError.unexpectedArgument(extra) }
+        // Output options are checked here, so a usage error costs no request; write reads them again.
+        _ = try LoginOutputRequest(arguments)
         let quiet = arguments.has("quiet")
         let audit = try LoginAudit(
             path: arguments.value("audit-log") ?? context.environment["UPX_AUDIT_LOG"].flatMap { $0.isEmpty ? nil : $0 },
@@ -142,7 +165,9 @@ public enum LoginCommand {
         (event.userID, event.expiresAt, event.requestID) = (record.userID, record.expiresAt, record.requestID)
         audit.record(event, at: context.clock.now())
 
-        write(record, place: useKeyring ? cache.place : "not stored (--no-keyring)", reused: false, arguments, context)
+        let place = useKeyring ? cache.place : "not stored (--no-keyring)"
+        try write(record, location: location(cache, useKeyring: useKeyring, keyID: keyID, source: .login), place: place,
+                  arguments, context)
         return .success
     }
 
@@ -175,7 +200,9 @@ public enum LoginCommand {
                 "upx-login: note: the cached token has less than \(DurationText.format(cache.minimumValidity)) left, "
                     + "but a new login would also end at 03:30 IST, so it is served\n")
         }
-        write(cached, place: cache.place, reused: true, arguments, context)
+        let keyID = try? cache.keyID()
+        try write(cached, location: location(cache, useKeyring: true, keyID: keyID ?? nil, source: .cache), place: cache.place,
+                  arguments, context)
         return true
     }
 
@@ -269,20 +296,36 @@ public enum LoginCommand {
         }
     }
 
-    /// Prints the token as asked on stdout and a summary on stderr.
-    static func write(_ record: TokenRecord, place: String, reused: Bool, _ arguments: ParsedArguments, _ context: Context) {
-        if arguments.has("export") {
-            context.streams.out("""
-                export UPSTOX_ACCESS_TOKEN=\(posixQuoted(record.accessToken))
-                export UPSTOX_TOKEN_EXPIRES_AT=\(record.expiresAt)
-                export UPSTOX_USER_ID=\(posixQuoted(record.userID))
+    /// Returns where the token lives, for --json.
+    static func location(_ cache: TokenCache, useKeyring: Bool, keyID: Int32?, source: TokenLocation.Source) -> TokenLocation {
+        TokenLocation(
+            profile: cache.profile, keyName: cache.keyName, keyringName: useKeyring ? cache.kind.rawValue : "none",
+            keyID: keyID, source: source)
+    }
 
-                """)
-        } else if arguments.has("print") {
-            context.streams.out(record.accessToken + "\n")
+    /// Prints the token as asked on stdout and a summary on stderr, or execs the command of
+    /// `--exec`. Nothing reaches stdout when the output cannot be built.
+    static func write(
+        _ record: TokenRecord, location: TokenLocation, place: String, _ arguments: ParsedArguments, _ context: Context
+    ) throws {
+        let request = try LoginOutputRequest(arguments)
+        var output = ""
+        if let format = request.format {
+            output = try LoginOutput.text(
+                format, shell: request.shell ?? ParentShell.detect(), record: record, location: location,
+                now: context.clock.now())
         }
-        guard !arguments.has("quiet") else { return }
+        context.streams.out(output)
+        if !arguments.has("quiet") { writeSummary(record, place: place, reused: location.source == .cache, context) }
 
+        if let command = request.command {
+            let environment = ExecEnvironment.forCommand(context.environment, record: record)
+            try Exec.replaceProcess(with: command, environment: environment)
+        }
+    }
+
+    /// Prints the token's source, its user, its key and the time it stays valid, on stderr.
+    static func writeSummary(_ record: TokenRecord, place: String, reused: Bool, _ context: Context) {
         let left = DurationText.format(max(record.secondsLeft(at: context.clock.now()), 0))
         let how = reused ? "using the cached token of" : "logged in as"
         let user = UpstoxError.printable(record.userName), userID = UpstoxError.printable(record.userID)

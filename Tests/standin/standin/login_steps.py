@@ -228,7 +228,8 @@ class LoginSteps:
         if expires_at is not None and self.settings.token_lifetime is not None:
             # The exp claim has whole seconds, so the token must not outlive it.
             expires_at = datetime.fromtimestamp(claims["exp"], timezone.utc)
-        token = encode_jwt(claims)
+        # A fixed --access-token is issued anew each time: valid again, with the new expiry.
+        token = self.settings.access_token or encode_jwt(claims)
         with self.state.lock:
             self.state.tokens[token] = IssuedToken(expires_at.timestamp() if expires_at else None)
             self.state.issued_tokens.append(token)

@@ -2,6 +2,7 @@
 
 import argparse
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from .faults import FailureRule, parse_failure_rule
@@ -9,6 +10,9 @@ from .routes import REVISIONS, STEPS
 from .totp import decode_base32_secret
 
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
+
+# A token fits an Authorization header: printable ASCII without spaces.
+ACCESS_TOKEN_PATTERN = re.compile(r"[\x21-\x7e]{1,16384}")
 
 
 def parse_loopback_host(host: str) -> str:
@@ -73,6 +77,8 @@ def build_argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-exp", action="store_true", help="omit the exp claim from access tokens")
     parser.add_argument("--token-lifetime", type=float, metavar="SECONDS",
                         help="make access tokens expire SECONDS after issue instead of at the next 03:30 IST")
+    parser.add_argument("--access-token", metavar="TOKEN",
+                        help="issue exactly TOKEN as the access token of every login, instead of a new JWT")
 
     parser.add_argument("--fail", action="append", default=[], metavar="STEP:KIND[:COUNT]",
                         help=f"inject a failure into STEP ({', '.join(STEPS)}) for the first COUNT requests "
@@ -100,6 +106,7 @@ class Settings:
     extended_token: bool
     no_exp: bool
     token_lifetime: float | None
+    access_token: str | None
     content_type: str
     failures: list[FailureRule]
 
@@ -117,11 +124,14 @@ def parse_settings(argv: list[str]) -> Settings:
         raise ValueError("--no-exp and --token-lifetime cannot be used together")
     if args.token_lifetime is not None and args.token_lifetime <= 0:
         raise ValueError(f"invalid --token-lifetime {args.token_lifetime:g}: use a positive number of seconds")
+    if args.access_token is not None and not ACCESS_TOKEN_PATTERN.fullmatch(args.access_token):
+        raise ValueError("invalid --access-token: use 1 to 16384 printable ASCII characters without spaces")
 
     return Settings(
         mobile=args.mobile, pin=args.pin, totp_secret=args.totp_secret,
         client_id=args.client_id, client_secret=args.client_secret, redirect_uri=args.redirect_uri,
         host=parse_loopback_host(args.host), port=args.port, revisions=parse_revisions(args.revisions),
         user_id=args.user_id, user_name=args.user_name, extended_token=args.extended_token,
-        no_exp=args.no_exp, token_lifetime=args.token_lifetime, content_type=args.content_type,
+        no_exp=args.no_exp, token_lifetime=args.token_lifetime, access_token=args.access_token,
+        content_type=args.content_type,
         failures=[parse_failure_rule(text) for text in args.fail])
