@@ -40,6 +40,7 @@ struct LifecycleEndToEndTests {
         let script = """
             upx-login -q -P desk && upx-login -q -P night --keyring persistent || exit 9
             upx-login --status -P desk
+            upx-login --list-profiles
             upx-login --purge
             upx-login --status -P desk >/dev/null
             echo "status after purge: $?"
@@ -52,6 +53,10 @@ struct LifecycleEndToEndTests {
         #expect(result.stdout.contains("logins:   1 in the last 5m (limit 5)\n"))
         #expect(!result.stdout.contains(try standIn.issuedTokens().first ?? "no token issued"))
         #expect(result.stdout.hasSuffix("status after purge: 1\n"))
+        // desk has a key but no env file; night is in the persistent keyring, which --list-profiles
+        // reads only with --keyring persistent.
+        #expect(result.stdout.contains("\ndesk  (no env file)  token of \(TestAccount.userID) valid for "))
+        #expect(!result.stdout.contains("\nnight "))
         #expect(result.stderr.contains("removed key upx:desk (id "))
         #expect(result.stderr.contains(") from the user keyring\n"))
         #expect(result.stderr.contains("removed key upx:night (id "))

@@ -187,6 +187,27 @@ func statusExitStatus(secondsLeft: Int64, arguments: [String], status: Int32) {
     #expect(runLogin(arguments, keyring: keyring).status == status)
 }
 
+@Test func statusJSONHasNoToken() throws {
+    let (keyring, record) = keyringWithRecord(secondsLeft: 120, token: "secret-token-text")
+    let run = runLogin(["--status", "--json"], keyring: keyring)
+    #expect(run.status == 0)
+    #expect(!run.output.contains("secret-token-text"))
+    let object = try #require(JSONValue.parse(Array(run.output.utf8)))
+    #expect(object["state"] == .string("expiring"))
+    #expect(object["valid"] == .bool(true))
+    #expect(object["expires_at"] == .number(Double(record.expiresAt)))
+    #expect(object["user_id"] == .string("CACHED1"))
+    #expect(object["recent_logins"] == .number(0))
+    #expect(object.object?["access_token"] == nil)
+}
+
+@Test(arguments: [["--status", "--print"], ["--status", "--export"], ["--purge", "--json"], ["--status", "exec", "true"]])
+func statusAndPurgeRejectOutput(_ arguments: [String]) {
+    let run = runLogin(arguments)
+    #expect(run.status == 2)
+    #expect(run.output.isEmpty)
+}
+
 @Test func statusWithoutTokenExitsOne() {
     let run = runLogin(["--status", "-P", "empty"])
     #expect(run.status == 1)

@@ -90,7 +90,8 @@ public enum LoginCommand {
             until --force, and so is every login for 10 minutes after Upstox blocked OTP
             generation (1017069). Each login, refusal, failure, logout and purge is logged to
             syslog (facility authpriv) with profile, user id, expiry and request id, never a secret.
-            --status exits 0 when the cached token is valid (with --min-valid: for more than that).
+            --status exits 0 when the cached token is valid (with --min-valid: for more than that);
+            --status --json prints the record without the tokens, with state, valid and recent_logins.
 
             Output (nothing on stdout unless asked, and nothing at all on failure):
               --export   UPSTOX_ACCESS_TOKEN, UPSTOX_TOKEN_EXPIRES_AT (Unix seconds) and UPSTOX_USER_ID
@@ -114,8 +115,6 @@ public enum LoginCommand {
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
         try checkCombinations(arguments)
         try checkLogoutConflicts(arguments)
-        // Output options are checked here, so a usage error costs no request; write reads them again.
-        _ = try LoginOutputRequest(arguments)
         let quiet = arguments.has("quiet")
         let audit = try LoginAudit(
             path: arguments.value("audit-log") ?? context.environment["UPX_AUDIT_LOG"].flatMap { $0.isEmpty ? nil : $0 },
@@ -133,7 +132,7 @@ public enum LoginCommand {
             minimumValidity: try TokenCache.minimumValidity(arguments, environment: context.environment))
         if arguments.has("status") {
             let strict = arguments.value("min-valid") != nil || context.environment[TokenCache.minimumValidityVariable] != nil
-            return try status(cache, strict: strict, context)
+            return try status(cache, strict: strict, json: try LoginOutputRequest(arguments).format == .json, context)
         }
         let configuration = try Configuration(context: context, profile: profile, envFileOption: arguments.value("env-file"))
         if arguments.has("check-config") {
@@ -171,12 +170,16 @@ public enum LoginCommand {
         return .success
     }
 
-    /// Rejects options that ask for two different things.
+    /// Rejects options that ask for two different things. Output options are checked here too,
+    /// so that a usage error costs no request; `write` reads them again.
     static func checkCombinations(_ arguments: ParsedArguments) throws {
         let actions = ["status", "purge", "logout", "list-profiles", "check-config"].filter(arguments.has)
         if actions.count > 1 { throw UsageError.conflictingOptions("--" + actions[0], "--" + actions[1]) }
-        if arguments.has("export") && arguments.has("print") {
-            throw UsageError.conflictingOptions("--export", "--print")
+        let output = try LoginOutputRequest(arguments)
+        // Only --status has a --json form; no action prints a token or runs a command.
+        if let action = actions.first, output.command != nil || (output.format != nil && (action != "status" || output.format != .json)) {
+            let other = ["exec", "export", "print", "json", "format"].first(where: arguments.has) ?? "exec"
+            throw UsageError.conflictingOptions("--" + action, "--" + other)
         }
         if arguments.has("no-keyring") {
             for option in ["keyring", "status", "purge", "logout", "verify-online"] where arguments.has(option) {

@@ -3,36 +3,61 @@
 import FoundationEssentials
 
 extension LoginCommand {
-    /// Prints the cached token's facts on stdout. Exits 0 when it is valid (with --min-valid,
-    /// valid for more than that), else 1.
-    static func status(_ cache: TokenCache, strict: Bool, _ context: Context) throws -> ExitCode {
+    /// Prints the cached token's facts on stdout, as rows or with --json as one object. Exits 0
+    /// when it is valid (with --min-valid, valid for more than that), else 1.
+    static func status(_ cache: TokenCache, strict: Bool, json: Bool, _ context: Context) throws -> ExitCode {
         let now = context.clock.now()
         let record = try cache.record()
         let keyID = record == nil ? nil : try cache.keyID()
+        let left = record?.secondsLeft(at: now)
+        let valid = left.map { $0 > (strict ? cache.minimumValidity : 0) } ?? false
+        let recentLogins = try? LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
+            .recentStarts(at: CalendarTime.wholeSeconds(now)).count
+
+        if json {
+            let location = TokenLocation(
+                profile: cache.profile, keyName: cache.keyName, keyringName: cache.kind.rawValue, keyID: keyID, source: .cache)
+            var members: [String: JSONValue] = [
+                "profile": .string(cache.profile), "key": .string(cache.keyName), "keyring": .string(cache.kind.rawValue),
+                "key_id": .null,
+            ]
+            if let record, case .object(let recordMembers) = LoginOutput.json(record, location: location, now: now, includingTokens: false) {
+                members.merge(recordMembers) { _, recorded in recorded }
+                members["source"] = nil
+            }
+            members["state"] = .string(state(left: left, minimum: cache.minimumValidity))
+            members["valid"] = .bool(valid)
+            members["recent_logins"] = recentLogins.map { .number(Double($0)) } ?? .null
+            context.streams.out(JSONValue.object(members).serialized() + "\n")
+            return valid ? .success : .negative
+        }
+
         var rows: [(String, String)] = [("profile", cache.profile)]
         rows.append(("keyring", cache.kind.displayName + ", key " + cache.keyName + (keyID.map { " (id \($0))" } ?? "")))
-
-        var valid = false
-        if let record {
-            let left = record.secondsLeft(at: now)
+        if let record, let left {
             let user = UpstoxError.printable(record.userName), userID = UpstoxError.printable(record.userID)
             rows.append(("user", user.isEmpty ? userID : "\(user) (\(userID))"))
             rows.append(("issued", time(record.issuedAt)))
             rows.append(("expires", time(record.expiresAt)))
-            valid = left > (strict ? cache.minimumValidity : 0)
-            rows.append(("status", statusText(left: left, minimum: cache.minimumValidity)))
+            let renewable = record.expiresAt < CalendarTime.wholeSeconds(TokenExpiry.nextCutoff(after: now))
+            rows.append(("status", statusText(left: left, minimum: cache.minimumValidity, renewable: renewable)))
         } else {
             rows.append(("status", "no cached token (log in with upx-login)"))
         }
-        if let starts = try? LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
-            .recentStarts(at: CalendarTime.wholeSeconds(now)) {
-            rows.append(("logins", "\(starts.count) in the last 5m (limit \(LoginRateLimit.maximumLogins))"))
+        if let recentLogins {
+            rows.append(("logins", "\(recentLogins) in the last 5m (limit \(LoginRateLimit.maximumLogins))"))
         }
-
         for (name, value) in rows {
             context.streams.out("\((name + ":").rightPadded(to: 9)) \(value)\n")
         }
         return valid ? .success : .negative
+    }
+
+    /// One word for scripts: `valid`, `expiring` (the next run logs in again), `expired` or `none`.
+    private static func state(left: Int64?, minimum: Int64) -> String {
+        guard let left else { return "none" }
+        if left <= 0 { return "expired" }
+        return left <= minimum ? "expiring" : "valid"
     }
 
     private static func time(_ seconds: Int64) -> String {
@@ -40,13 +65,16 @@ extension LoginCommand {
         return CalendarTime.text(instant, in: .utc) + " (" + CalendarTime.text(instant, in: .india) + ")"
     }
 
-    private static func statusText(left: Int64, minimum: Int64) -> String {
+    /// Describes the time left, and what the next run does when it is under the minimum.
+    private static func statusText(left: Int64, minimum: Int64, renewable: Bool) -> String {
         if left <= 0 { return "expired \(DurationText.format(-left)) ago" }
-        if left <= minimum {
+        guard left <= minimum else { return "valid for \(DurationText.format(left))" }
+        if renewable {
             return "valid for \(DurationText.format(left)); the next upx-login logs in again, "
                 + "because less than \(DurationText.format(minimum)) is left"
         }
-        return "valid for \(DurationText.format(left))"
+        return "valid for \(DurationText.format(left)); served until it expires, "
+            + "because a new login would also end at 03:30 IST"
     }
 
     /// Removes every upx key of the user from the user, persistent and session keyrings.
