@@ -115,11 +115,18 @@ struct CredentialsEndToEndTests {
         environment["UPSTOX_PIN_CODE"] = nil
         let file = try writeFile("UPSTOX_PIN_CODE=\(TestAccount.pin)\n", ".env", in: folder, mode: 0o644)
 
-        let result = try runCommand(Self.login, ["--print", "-P", "default"], environment: environment, directory: folder)
+        // The default profile is the one that reads ./.env. A fresh session keyring keeps a token
+        // cached in the user keyring by someone else out of the way.
+        let keyctl = try Keyctl()
+        environment["UPX_KEYRING"] = "session"
+        let result = try runCommand(
+            keyctl.path, ["session", "-", Self.login, "--print", "-P", "default"], environment: environment, directory: folder)
         #expect(result.status == 3)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.hasPrefix("upx-login: cannot use \(file): mode 0644"), "stderr: \(result.stderr)")
-        #expect(result.stderr.hasSuffix("(run: upx-perm --fix \(file))\n"), "stderr: \(result.stderr)")
+        // keyctl session reports the keyring it joined on the first line.
+        let message = result.stderr.split(separator: "\n").dropFirst().joined(separator: "\n")
+        #expect(message.hasPrefix("upx-login: cannot use \(file): mode 0644"), "stderr: \(result.stderr)")
+        #expect(message.hasSuffix("(run: upx-perm --fix \(file))"), "stderr: \(result.stderr)")
         #expect(try standIn.totalRequests() == 0)
     }
 
