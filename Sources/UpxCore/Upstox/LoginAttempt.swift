@@ -1,0 +1,96 @@
+// One network login of upx-login: the keyring and rate-limit checks, the six steps, and the
+// record they produce.
+
+import FoundationEssentials
+
+extension LoginCommand {
+    /// Checks the keyring and upx's own rate limit, runs the login, and audits a failure.
+    static func logIn(
+        _ cache: TokenCache, _ configuration: Configuration, _ network: NetworkOptions, _ arguments: ParsedArguments,
+        _ context: Context, audit: LoginAudit, log: DebugLog
+    ) throws -> TokenRecord {
+        let useKeyring = !arguments.has("no-keyring")
+        var event = AuditEvent(outcome: "failure", profile: cache.profile, keyring: useKeyring ? cache.kind.rawValue : "none")
+        let limit = LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
+        let now = CalendarTime.wholeSeconds(context.clock.now())
+        let requestID = LoginClient.newRequestID()
+        do {
+            if useKeyring {
+                try cache.keyring.checkWritable(name: cache.keyName, payloadSize: 2048)
+                if !arguments.has("force") { try limit.check(at: now) }
+                try limit.recordStart(at: now)
+            }
+            return try logIn(
+                context, configuration, network: network, requestID: requestID, quiet: arguments.has("quiet"), log: log)
+        } catch let error as ToolError {
+            if error is LoginLimitError { event.outcome = "refused" }
+            switch error as? UpstoxError {
+            case .refused(_, let code, _, _)?, .serverFault(_, _, let code, _)?:
+                event.errorCode = code
+            case .refusedUntil(_, let code, _, _)?:
+                event.errorCode = code
+                if code == "1017069", useKeyring { try? limit.recordOTPBlock(at: now) }
+            default:
+                break
+            }
+            event.exitStatus = error.exitCode.rawValue
+            event.requestID = requestID
+            audit.record(event, at: context.clock.now())
+            throw error
+        }
+    }
+
+    /// Runs the six steps with the configured credentials and returns the new record.
+    static func logIn(
+        _ context: Context, _ configuration: Configuration, network: NetworkOptions = NetworkOptions(),
+        requestID: String, quiet: Bool, log: DebugLog
+    ) throws -> TokenRecord {
+        let credentials = try LoginSettings.credentials(from: configuration)
+        if let debug = try LoginSettings.optional("UPSTOX_DEBUG", from: configuration), LoginSettings.debugFlag(debug) == true {
+            log.enabled = true
+        }
+        let hosts = try LoginSettings.hosts(from: configuration)
+        let countryCode = try LoginSettings.optional("UPSTOX_COUNTRY_ISD_CODE", from: configuration)
+            ?? ProtocolTable.defaultCountryISDCode
+        let pause = try LoginSettings.optional("UPSTOX_SLEEP_TIME", from: configuration).flatMap(LoginSettings.sleepMilliseconds) ?? 0
+        if !quiet, let password = try configuration.value(LoginSettings.unusedName) {
+            context.streams.err(
+                "upx-login: note: UPSTOX_PASSWORD from \(password.source) is not used, because the login never sends a password; remove it\n")
+        }
+
+        log(network.summary)
+        let flow = LoginFlow(
+            transport: context.makeTransport(network.timeouts), hosts: hosts, credentials: credentials,
+            countryISDCode: countryCode, pauseMilliseconds: pause,
+            retryPolicy: network.retryPolicy(context, quiet: quiet), clock: context.clock,
+            makeTOTPCode: { try LoginSettings.totpCode(credentials.totpSecret, at: context.clock.now()) },
+            requestID: requestID, log: log.write)
+        let grant = try flow.run()
+        try checkToken(grant.accessToken)
+
+        let issuedAt = context.clock.now()
+        let expiry = TokenExpiry.expiry(claimedExpiry: LoginSettings.claimedExpiry(of: grant.accessToken), issuedAt: issuedAt)
+        guard expiry > issuedAt else {
+            throw UpstoxError.badReply(
+                step: .tokenExchange, reason: "the new token had already expired; check the system clock (timedatectl)")
+        }
+        return TokenRecord(
+            accessToken: grant.accessToken, extendedToken: grant.extendedToken,
+            userID: grant.userID, userName: grant.userName,
+            issuedAt: Int64(issuedAt.timeIntervalSince1970.rounded(.down)),
+            expiresAt: Int64(expiry.timeIntervalSince1970.rounded(.down)),
+            clientID: credentials.clientID, requestID: requestID)
+    }
+
+    /// Rejects a token that is not a compact JWT, so that nothing a server sends can reach a
+    /// shell's eval or a terminal as anything but base64url text.
+    static func checkToken(_ token: String) throws {
+        let allowed = token.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+        guard allowed, token.utf8.count <= 16_384 else {
+            throw UpstoxError.badReply(step: .tokenExchange, reason: "the access token is not a JWT (unexpected characters)")
+        }
+    }
+}
