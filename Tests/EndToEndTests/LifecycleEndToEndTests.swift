@@ -47,11 +47,13 @@ struct LifecycleEndToEndTests {
             """
         let result = try user.run([keyctl.path, "session", "-", "/bin/bash", "-c", script], environment: environment, directory: tools)
         #expect(result.status == 0, "stderr: \(result.stderr)")
+
         #expect(result.stdout.contains("profile:  desk\nkeyring:  user keyring, key upx:desk (id "))
         #expect(result.stdout.contains("user:     Test User (\(TestAccount.userID))\n"))
         #expect(result.stdout.contains("status:   valid for "))
         #expect(result.stdout.contains("logins:   1 in the last 5m (limit 5)\n"))
         #expect(!result.stdout.contains(try standIn.issuedTokens().first ?? "no token issued"))
+
         #expect(result.stdout.hasSuffix("status after purge: 1\n"))
         // desk has a key but no env file; night is in the persistent keyring, which --list-profiles
         // reads only with --keyring persistent.

@@ -43,7 +43,7 @@ private final class FullKeyring: KeyringStore {
     func list(prefix: String) throws -> [KeyringEntry] { [] }
 }
 
-/// The names of the token keys in `keyring`, without the rate limit's `upx:PROFILE:logins` keys.
+/// Returns the names of the token keys in `keyring`, without the rate limit's `upx:PROFILE:logins` keys.
 func tokenKeys(_ keyring: MemoryKeyring) -> [String] {
     keyring.keys.keys.filter { !$0.hasSuffix(":logins") }.sorted()
 }
@@ -172,7 +172,8 @@ func loginCommandShortLivedCacheLogsIn(_ secondsLeft: Int64) {
 
     let record = try #require(storedRecord(keyring))
     let requestID = try #require(record.requestID)
-    #expect(requestID.hasPrefix("WPRO-") && requestID.count == 15)
+    #expect(requestID.hasPrefix("WPRO-"))
+    #expect(requestID.count == 15)
     #expect(record == TokenRecord(
         accessToken: FakeAccount.accessToken, extendedToken: nil, userID: FakeAccount.userID, userName: "Test User",
         issuedAt: now, expiresAt: nextCutoff, clientID: FakeAccount.clientID, requestID: requestID))

@@ -72,3 +72,5 @@ hyperfine --warmup 2 --runs 20 --export-json "$work/login.json" \
 ratio "$work/login.json"
 
 keyctl invalidate "$(keyctl search @u user upx:bench)"
+# The count of logins that upx-login keeps for its rate limit.
+keyctl invalidate "$(keyctl search @u user upx:bench:logins)"

@@ -58,7 +58,8 @@ public struct LoginAudit {
         self.warn = warn
     }
 
-    /// Records one event. A failure to write the file is a warning: the login itself stands.
+    /// Records one event. A failure to write the file is only a warning, because the login has
+    /// already happened.
     public func record(_ event: AuditEvent, at now: Date) {
         let level = event.outcome == "failure" || event.outcome == "refused" ? LOG_NOTICE : LOG_INFO
         upx_syslog("upx-login", LOG_AUTHPRIV | level, event.fields)

@@ -10,7 +10,7 @@ import FoundationEssentials
 public struct LoginRateLimit {
     public static let maximumLogins = 5
     public static let windowSeconds: Int64 = 300
-    /// How long Upstox blocks OTP generation after error 1017069, as its message says.
+    /// How long Upstox blocks OTP generation after error 1017069, about 10 minutes by its message.
     public static let otpBlockSeconds: Int64 = 600
 
     let keyring: any KeyringStore

@@ -53,7 +53,7 @@ extension LoginCommand {
         return valid ? .success : .negative
     }
 
-    /// One word for scripts: `valid`, `expiring` (the next run logs in again), `expired` or `none`.
+    /// Returns one word for scripts: `valid`, `expiring` (under the minimum), `expired` or `none`.
     private static func state(left: Int64?, minimum: Int64) -> String {
         guard let left else { return "none" }
         if left <= 0 { return "expired" }

@@ -23,7 +23,7 @@ public struct TokenCache {
 
     public var keyName: String { "upx:\(profile)" }
 
-    /// Where the token lives, for messages: `key upx:default in the user keyring`.
+    /// The token's key and keyring, for messages: `key upx:default in the user keyring`.
     public var place: String { "key \(keyName) in the \(kind.displayName)" }
 
     /// Returns the stored record, whatever its time left; nil when there is none or it is not a record.
