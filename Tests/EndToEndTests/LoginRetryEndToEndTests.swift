@@ -122,14 +122,12 @@ struct LoginRetryEndToEndTests {
         let profile = uniqueProfile()
         defer { try? keyctl.remove("upx:\(profile)") }
 
-        let started = Date()
+        // Without the limit the reply would come after 3 s and the login would succeed.
         let result = try runCommand(
             login, ["--print", "--timeout", "1", "--profile", profile], environment: standIn.loginEnvironment())
-        let elapsed = Date().timeIntervalSince(started)
 
         #expect(result.status == 5, "stderr: \(result.stderr)")
         #expect(result.stdout.isEmpty)
-        #expect(elapsed < 2.8, "upx-login took \(elapsed) s although --timeout is 1 s")
         #expect(result.stderr == "upx-login: step 2 (OTP generate) failed: no reply within 1 s (--timeout); "
             + "Upstox may be slow or down: try again later, or allow more time with --timeout\n")
         #expect(try standIn.requestCount("otp_generate") == 1)
@@ -138,24 +136,14 @@ struct LoginRetryEndToEndTests {
     @Test("connect timeout names its option")
     func connectTimeoutNamesItsOption() throws {
         let port = try TestPort(.stalled)
-        var environment = baseEnvironment()
-        environment["UPSTOX_USERNAME"] = TestAccount.mobile
-        environment["UPSTOX_PIN_CODE"] = TestAccount.pin
-        environment["UPSTOX_TOTP_SECRET"] = TestAccount.totpSecret
-        environment["UPSTOX_CLIENT_ID"] = TestAccount.clientID
-        environment["UPSTOX_CLIENT_SECRET"] = TestAccount.clientSecret
-        environment["UPSTOX_REDIRECT_URI"] = TestAccount.redirectURI
-        environment["UPSTOX_API_BASE_URL"] = port.url
-        environment["UPSTOX_SERVICE_BASE_URL"] = port.url
+        let environment = TestAccount.loginEnvironment(baseURL: port.url)
 
-        let started = Date()
+        // Without the limit the connection would wait past runCommand's 60 s, which records an issue.
         let result = try runCommand(
             login, ["--print", "--connect-timeout", "1", "--retries", "0", "--profile", uniqueProfile()],
             environment: environment)
-        let elapsed = Date().timeIntervalSince(started)
 
         #expect(result.status == 5, "stderr: \(result.stderr)")
-        #expect(elapsed < 2.8, "upx-login took \(elapsed) s although --connect-timeout is 1 s")
         #expect(result.stderr == "upx-login: step 1 (authorization dialog) failed: no connection within 1 s "
             + "(--connect-timeout); check the network and the base URLs, or allow more time with --connect-timeout\n")
     }

@@ -13,6 +13,20 @@ enum TestAccount {
     static let clientSecret = "e2e-client-secret-91b2"
     static let redirectURI = "http://127.0.0.1:9/callback"
     static let userID = "7AB123"
+
+    /// Returns the environment upx-login needs to log in to the server at `baseURL`.
+    static func loginEnvironment(baseURL: String, home: String = NSTemporaryDirectory()) -> [String: String] {
+        var environment = baseEnvironment(home: home)
+        environment["UPSTOX_USERNAME"] = mobile
+        environment["UPSTOX_PIN_CODE"] = pin
+        environment["UPSTOX_TOTP_SECRET"] = totpSecret
+        environment["UPSTOX_CLIENT_ID"] = clientID
+        environment["UPSTOX_CLIENT_SECRET"] = clientSecret
+        environment["UPSTOX_REDIRECT_URI"] = redirectURI
+        environment["UPSTOX_API_BASE_URL"] = baseURL
+        environment["UPSTOX_SERVICE_BASE_URL"] = baseURL
+        return environment
+    }
 }
 
 /// A running stand-in on a free loopback port.
@@ -73,16 +87,7 @@ final class StandIn {
 
     /// Returns the environment upx-login needs to log in here.
     func loginEnvironment(home: String = NSTemporaryDirectory()) -> [String: String] {
-        var environment = baseEnvironment(home: home)
-        environment["UPSTOX_USERNAME"] = TestAccount.mobile
-        environment["UPSTOX_PIN_CODE"] = TestAccount.pin
-        environment["UPSTOX_TOTP_SECRET"] = TestAccount.totpSecret
-        environment["UPSTOX_CLIENT_ID"] = TestAccount.clientID
-        environment["UPSTOX_CLIENT_SECRET"] = TestAccount.clientSecret
-        environment["UPSTOX_REDIRECT_URI"] = TestAccount.redirectURI
-        environment["UPSTOX_API_BASE_URL"] = baseURL
-        environment["UPSTOX_SERVICE_BASE_URL"] = baseURL
-        return environment
+        TestAccount.loginEnvironment(baseURL: baseURL, home: home)
     }
 
     /// Fetches the stand-in's request counts and issued tokens.

@@ -11,7 +11,8 @@ private let now: Int64 = 1_773_100_800
 /// The next 03:30 IST after `now`: 2026-03-10 22:00:00 UTC = now + 22 * 3_600.
 private let nextCutoff: Int64 = 1_773_180_000
 
-/// The environment of a user who has every credential set, pointing at loopback hosts.
+/// The environment of a user who has every credential set, pointing at loopback hosts; the
+/// in-process tests of upx-login share it.
 let loginEnvironment = [
     "UPSTOX_USERNAME": FakeAccount.mobile,
     "UPSTOX_PIN_CODE": FakeAccount.pin,

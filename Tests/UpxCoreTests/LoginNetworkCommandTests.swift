@@ -7,17 +7,6 @@ import Testing
 /// 2026-03-10 00:00:00 UTC (05:30 IST).
 private let now: Int64 = 1_773_100_800
 
-private let environment = [
-    "UPSTOX_USERNAME": FakeAccount.mobile,
-    "UPSTOX_PIN_CODE": FakeAccount.pin,
-    "UPSTOX_TOTP_SECRET": FakeAccount.totpSecret,
-    "UPSTOX_CLIENT_ID": FakeAccount.clientID,
-    "UPSTOX_CLIENT_SECRET": FakeAccount.clientSecret,
-    "UPSTOX_REDIRECT_URI": FakeAccount.redirectURI,
-    "UPSTOX_API_BASE_URL": FakeAccount.apiBaseURL,
-    "UPSTOX_SERVICE_BASE_URL": FakeAccount.serviceBaseURL,
-]
-
 private let profileRoute = "GET " + ProtocolTable.profilePath
 private let logoutRoute = "DELETE " + ProtocolTable.logoutPath
 private let cachedToken = "cached-token-c4f1"
@@ -74,7 +63,7 @@ private func runNetwork(
         return transport
     }
     let context = Context(
-        environment: environment.merging(extraEnvironment) { $1 }, clock: FixedClock(unixSeconds: Double(now)),
+        environment: loginEnvironment.merging(extraEnvironment) { $1 }, clock: FixedClock(unixSeconds: Double(now)),
         streams: streams, keyring: keyring, makeTransport: makeTransport, workingDirectory: "/nonexistent-upx-test",
         sleep: { waits.append($0) })
     let status = ToolRunner.run(LoginCommand.info, arguments: arguments, context: context, body: LoginCommand.run)
