@@ -41,6 +41,8 @@ struct LifecycleEndToEndTests {
             upx-login -q -P desk && upx-login -q -P night --keyring persistent || exit 9
             upx-login --status -P desk
             upx-login --list-profiles
+            # A key added by hand: its owner may view it but not search or read it.
+            printf '{}' | keyctl padd user upx:planted @u >/dev/null
             upx-login --purge
             upx-login --status -P desk >/dev/null
             echo "status after purge: $?"
@@ -63,7 +65,9 @@ struct LifecycleEndToEndTests {
         #expect(result.stderr.contains(") from the user keyring\n"))
         #expect(result.stderr.contains("removed key upx:night (id "))
         #expect(result.stderr.contains(") from the persistent keyring\n"))
+        #expect(result.stderr.contains("removed key upx:planted (id "))
         #expect(try keyctl.search("upx:desk", as: user) == nil)
+        #expect(!(try keyctl.run(["show", "@u"], as: user).stdout.contains("upx:")))
     }
 
     @Test("sixth login in five minutes refused")

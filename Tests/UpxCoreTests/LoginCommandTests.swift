@@ -42,6 +42,8 @@ private final class FullKeyring: KeyringStore {
     func keyID(name: String) throws -> Int32? { nil }
 
     func list(prefix: String) throws -> [KeyringEntry] { [] }
+
+    func unlink(_ entry: KeyringEntry) throws {}
 }
 
 /// Returns the names of the token keys in `keyring`, without the rate limit's `upx:PROFILE:logins` keys.

@@ -106,6 +106,13 @@ public struct KernelKeyring: KeyringStore {
         }
     }
 
+    public func unlink(_ entry: KeyringEntry) throws {
+        let serial = try entry.keyring.serial(forKey: entry.name)
+        if keyctl_unlink(entry.id, serial) < 0 && errno != ENOENT && errno != ENOKEY {
+            throw failure("unlink", entry.name)
+        }
+    }
+
     /// Checks that the chosen keyring can be used at all, and returns its serial for linking.
     private func targetSerial(forKey name: String) throws -> key_serial_t {
         // A process without a session keyring of its own falls back to the user session keyring

@@ -24,6 +24,10 @@ public protocol KeyringStore {
 
     /// Lists the keys whose names start with `prefix`.
     func list(prefix: String) throws -> [KeyringEntry]
+
+    /// Unlinks a listed key from its keyring. Unlike `remove`, this needs no permission on the
+    /// key itself, so it also removes a key that grants its owner no search or read.
+    func unlink(_ entry: KeyringEntry) throws
 }
 
 extension KeyringStore {
@@ -59,6 +63,10 @@ public final class MemoryKeyring: KeyringStore {
 
     public func keyID(name: String) throws -> Int32? {
         ids[name]
+    }
+
+    public func unlink(_ entry: KeyringEntry) throws {
+        keys.removeValue(forKey: entry.name)
     }
 
     public func list(prefix: String) throws -> [KeyringEntry] {

@@ -84,7 +84,8 @@ extension LoginCommand {
         for kind in KeyringKind.allCases {
             let keyring = context.keyring.selecting(kind)
             do {
-                for entry in try keyring.list(prefix: "upx:") where try keyring.remove(name: entry.name) {
+                for entry in try keyring.list(prefix: "upx:") {
+                    try keyring.unlink(entry)
                     removed += 1
                     if !quiet { context.streams.err("upx-login: removed key \(entry.name) (id \(entry.id)) from the \(kind.displayName)\n") }
                     let event = AuditEvent(outcome: "purge", profile: profileName(ofKey: entry.name), keyring: kind.rawValue)
