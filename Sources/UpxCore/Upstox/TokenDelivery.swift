@@ -18,9 +18,9 @@ extension LoginCommand {
         let request = try LoginOutputRequest(arguments)
         var output = ""
         if let format = request.format {
-            output = try LoginOutput.text(
-                format, shell: request.shell ?? ParentShell.detect(), record: record, location: location,
-                now: context.clock.now())
+            // Only --export needs the shell, and finding it reads two files in /proc.
+            let shell = format == .export ? request.shell ?? ParentShell.detect() : .sh
+            output = try LoginOutput.text(format, shell: shell, record: record, location: location, now: context.clock.now())
         }
         context.streams.out(output)
         if !arguments.has("quiet") { writeSummary(record, place: place, reused: location.source == .cache, context) }
