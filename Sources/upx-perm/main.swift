@@ -3,6 +3,7 @@
 import Glibc
 import UpxCore
 
+Hardening.apply()
 let status = ToolRunner.run(
     PermissionCommand.info, arguments: Array(CommandLine.arguments.dropFirst()), context: .live(), body: PermissionCommand.run)
 exit(status)

@@ -26,6 +26,33 @@ struct LifecycleEndToEndTests {
         #expect(try keyctl.run(["print", id]).stdout == payload)
     }
 
+    @Test("closed stdout keeps token off disk")
+    func closedStandardOutputKeepsTokenOffDisk() throws {
+        let keyctl = try Keyctl()
+        let bash = try requireProgram("bash", package: "bash")
+        let standIn = try StandIn()
+        let profile = uniqueProfile("e2e-closed")
+        defer { try? keyctl.remove("upx:\(profile)") }
+        let runtime = try makeTemporaryFolder("upx-e2e-runtime")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: runtime.path)
+        var environment = standIn.loginEnvironment()
+        environment["XDG_RUNTIME_DIR"] = runtime.path
+        let audit = runtime.appendingPathComponent("audit.log").path
+
+        // With descriptor 1 closed, the lock file or the audit log would otherwise take its number.
+        let result = try runCommand(
+            bash, ["-c", "upx-login --print --force -P \(profile) --audit-log \(audit) >&-"], environment: environment)
+        #expect(result.status == 3, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("cannot write to standard output"))
+        let token = try #require(try standIn.issuedTokens().first)
+        for file in try FileManager.default.subpathsOfDirectory(atPath: runtime.path) {
+            let path = runtime.appendingPathComponent(file).path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+            #expect(!(try String(contentsOfFile: path, encoding: .utf8)).contains(token), "\(file) holds the token")
+        }
+    }
+
     @Test("status and purge")
     func statusAndPurge() throws {
         let keyctl = try Keyctl()
@@ -91,6 +118,24 @@ struct LifecycleEndToEndTests {
         let forced = try runCommand(login, ["--force", "-q", "-P", profile], environment: standIn.loginEnvironment())
         #expect(forced.status == 5)
         #expect(try standIn.totalRequests() > requests)
+    }
+
+    @Test("wrong PIN stops the next login")
+    func wrongPINStopsNextLogin() throws {
+        let keyctl = try Keyctl()
+        let standIn = try StandIn()
+        let profile = uniqueProfile("e2e-pin")
+        defer { try? keyctl.remove("upx:\(profile):logins") }
+        var environment = standIn.loginEnvironment()
+        environment["UPSTOX_PIN_CODE"] = "000000"
+
+        for expected: Int32 in [4, 7, 7] {
+            let result = try runCommand(login, ["-q", "-P", profile], environment: environment)
+            #expect(result.status == expected, "stderr: \(result.stderr)")
+        }
+        let stats = try standIn.stats()
+        #expect(stats["wrong_pins"] as? Int == 1)
+        #expect(try standIn.requestCount("twofa_v4") + standIn.requestCount("twofa_v3") == 1)
     }
 
     @Test("OTP block remembered")

@@ -240,12 +240,13 @@ func transportErrorTransientCodes(_ code: UInt32, _ transient: Bool) {
 // MARK: - Retry-After values
 
 @Test(arguments: [
-    ("0", 0), ("1", 1), (" 17 ", 17), ("120", 120),
+    ("0", 1), ("1", 1), (" 17 ", 17), ("120", 120),
+    ("99999999999999999999", 365 * 86_400), ("99999999999999999999999999999999999999999", 365 * 86_400),
     ("Tue, 10 Mar 2026 09:01:30 GMT", 10),
     ("Tuesday, 10-Mar-26 09:01:30 GMT", 10),
     ("Tue Mar 10 09:01:30 2026", 10),
-    ("Tue Mar  3 09:01:20 2026", 0),
-    ("Mon, 09 Mar 2026 09:01:20 GMT", 0),
+    ("Tue Mar  3 09:01:20 2026", 1),
+    ("Mon, 09 Mar 2026 09:01:20 GMT", 1),
 ] as [(String, Double)])
 func retryAfterParsed(_ value: String, _ seconds: Double) {
     #expect(RetryAfter.seconds(value, now: Date(timeIntervalSince1970: morning)) == seconds)

@@ -99,6 +99,45 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(again.error.contains("Upstox blocked OTP generation (1017069)"))
 }
 
+@Test func loginCommandWrongPINStopsLogins() throws {
+    let keyring = MemoryKeyring()
+    var server = FakeUpstox()
+    server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(
+        200, #"{"success":false,"error":{"code":"1017106","message":"Incorrect PIN"}}"#)
+    #expect(runLogin([], keyring: keyring, server: server).status == 4)
+
+    let again = runLogin([], keyring: keyring, server: server)
+    #expect(again.status == 7)
+    #expect(again.requestCount == 0)
+    #expect(again.error.contains("Upstox rejected its PIN (1017106) at "))
+    #expect(again.error.hasSuffix("then run 'upx-login --force'\n"))
+
+    let status = runLogin(["--status"], keyring: keyring)
+    #expect(status.output.contains("blocked:  Upstox rejected the PIN (1017106) at "))
+
+    // Once the PIN is right, one forced login clears the stop.
+    #expect(runLogin(["--force", "--quiet"], keyring: keyring).status == 0)
+    let blocks = try LoginRateLimit(keyring: keyring, profile: "default").blocks(at: clockSeconds)
+    #expect(blocks.pinRejectedAt == nil)
+    #expect(blocks.otpBlockedUntil == nil)
+}
+
+@Test func pinRejectionLastsAWeek() throws {
+    let keyring = MemoryKeyring()
+    let limit = LoginRateLimit(keyring: keyring, profile: "p")
+    try limit.recordPINRejection(at: clockSeconds)
+    #expect(keyring.keys["upx:p:logins"]?.timeoutSeconds == UInt32(7 * 86_400))
+    #expect(throws: LoginLimitError.self) { try limit.check(at: clockSeconds + 7 * 86_400 - 1) }
+    try limit.check(at: clockSeconds + 7 * 86_400)
+}
+
+@Test func successClearsOTPBlock() throws {
+    let limit = LoginRateLimit(keyring: MemoryKeyring(), profile: "p")
+    try limit.recordOTPBlock(at: clockSeconds)
+    try limit.recordSuccess(at: clockSeconds + 60)
+    try limit.check(at: clockSeconds + 61)
+}
+
 // MARK: - Serving the cache
 
 @Test(arguments: [

@@ -20,12 +20,22 @@ extension LoginCommand {
                 if !arguments.has("force") { try limit.check(at: now) }
                 try limit.recordStart(at: now)
             }
-            return try logIn(
+            let record = try logIn(
                 context, configuration, network: network, requestID: requestID, quiet: arguments.has("quiet"), log: log)
+            if useKeyring { try? limit.recordSuccess(at: now) }
+            return record
         } catch let error as ToolError {
-            if error is LoginLimitError { event.outcome = "refused" }
+            // A refusal sent nothing, so it has no request id worth looking up.
+            event.requestID = requestID
+            if error is LoginLimitError { (event.outcome, event.requestID) = ("refused", nil) }
             switch error as? UpstoxError {
-            case .refused(_, let code, _, _)?, .serverFault(_, _, let code, _)?:
+            case .refused(let step, let code, let serverMessage, _)?:
+                event.errorCode = code
+                // The next wrong PIN may be the fifth, which locks the account.
+                if useKeyring && (code == "1017106" || (step == .pinVerify && UpstoxError.saysLocked(serverMessage))) {
+                    try? limit.recordPINRejection(at: now)
+                }
+            case .serverFault(_, _, let code, _)?:
                 event.errorCode = code
             case .refusedUntil(_, let code, _, _)?:
                 event.errorCode = code
@@ -34,7 +44,6 @@ extension LoginCommand {
                 break
             }
             event.exitStatus = error.exitCode.rawValue
-            event.requestID = requestID
             audit.record(event, at: context.clock.now())
             throw error
         }

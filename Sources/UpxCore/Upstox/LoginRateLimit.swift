@@ -2,8 +2,9 @@
 
 import FoundationEssentials
 
-/// At most `maximumLogins` network logins per profile in any `windowSeconds`, and none while
-/// Upstox has blocked OTP generation (error 1017069). `--force` passes both.
+/// At most `maximumLogins` network logins per profile in any `windowSeconds`, none while
+/// Upstox has blocked OTP generation (error 1017069), and none after Upstox rejected the PIN
+/// (error 1017106) until a forced login succeeds. `--force` passes all three.
 ///
 /// The starts are kept in the key `upx:PROFILE:logins` of the same keyring as the token, so
 /// every process of the user sees them and the kernel drops them when the window has passed.
@@ -12,6 +13,9 @@ public struct LoginRateLimit {
     public static let windowSeconds: Int64 = 300
     /// How long Upstox blocks OTP generation after error 1017069, about 10 minutes by its message.
     public static let otpBlockSeconds: Int64 = 600
+    /// How long a rejected PIN stops logins without --force. Five wrong PINs lock the account,
+    /// so a job that retries every few minutes must not get there.
+    public static let pinRejectionSeconds: Int64 = 7 * 86_400
 
     let keyring: any KeyringStore
     let profile: String
@@ -29,10 +33,13 @@ public struct LoginRateLimit {
         var starts: [Int64]
         /// Unix seconds until which Upstox refuses to generate an OTP.
         var otpBlockedUntil: Int64?
+        /// Unix seconds when Upstox last rejected the PIN.
+        var pinRejectedAt: Int64?
 
         enum CodingKeys: String, CodingKey {
             case starts
             case otpBlockedUntil = "otp_blocked_until"
+            case pinRejectedAt = "pin_rejected_at"
         }
     }
 
@@ -44,6 +51,9 @@ public struct LoginRateLimit {
     /// Throws when a login now would pass the limit or run into an OTP block.
     public func check(at now: Int64) throws {
         let record = try current(at: now)
+        if let rejected = record.pinRejectedAt {
+            throw LoginLimitError.pinRejected(profile: profile, at: rejected)
+        }
         if let until = record.otpBlockedUntil {
             throw LoginLimitError.otpBlocked(profile: profile, until: until, now: now)
         }
@@ -66,6 +76,27 @@ public struct LoginRateLimit {
         try save(record, now: now)
     }
 
+    /// Remembers that Upstox rejected the PIN at `now`.
+    public func recordPINRejection(at now: Int64) throws {
+        var record = try current(at: now)
+        record.pinRejectedAt = now
+        try save(record, now: now)
+    }
+
+    /// Forgets the OTP block and the PIN rejection after a login that succeeded.
+    public func recordSuccess(at now: Int64) throws {
+        var record = try current(at: now)
+        guard record.otpBlockedUntil != nil || record.pinRejectedAt != nil else { return }
+        (record.otpBlockedUntil, record.pinRejectedAt) = (nil, nil)
+        try save(record, now: now)
+    }
+
+    /// Returns when the OTP block ends and when the PIN was rejected, for --status.
+    public func blocks(at now: Int64) throws -> (otpBlockedUntil: Int64?, pinRejectedAt: Int64?) {
+        let record = try current(at: now)
+        return (record.otpBlockedUntil, record.pinRejectedAt)
+    }
+
     /// Reads the record and drops what has passed. An unreadable payload counts as empty,
     /// because this key only slows logins down and must never stop them for good.
     private func current(at now: Int64) throws -> Record {
@@ -75,6 +106,7 @@ public struct LoginRateLimit {
         }
         record.starts = record.starts.filter { $0 > now - Self.windowSeconds && $0 <= now }.sorted()
         if let until = record.otpBlockedUntil, until <= now { record.otpBlockedUntil = nil }
+        if let rejected = record.pinRejectedAt, rejected + Self.pinRejectionSeconds <= now { record.pinRejectedAt = nil }
         return record
     }
 
@@ -83,7 +115,7 @@ public struct LoginRateLimit {
         encoder.outputFormatting = .sortedKeys
         let payload = Array((try? encoder.encode(record)) ?? Data())
         let lastStart = record.starts.last.map { $0 + Self.windowSeconds } ?? now
-        let end = max(lastStart, record.otpBlockedUntil ?? now)
+        let end = max(lastStart, record.otpBlockedUntil ?? now, record.pinRejectedAt.map { $0 + Self.pinRejectionSeconds } ?? now)
         _ = try keyring.store(name: keyName, payload: payload, timeoutSeconds: UInt32(clamping: max(end - now, 1)))
     }
 }
@@ -92,6 +124,7 @@ public struct LoginRateLimit {
 public enum LoginLimitError: ToolError {
     case tooManyLogins(profile: String, count: Int, nextAllowed: Int64, now: Int64)
     case otpBlocked(profile: String, until: Int64, now: Int64)
+    case pinRejected(profile: String, at: Int64)
 
     public var exitCode: ExitCode { .rateLimited }
 
@@ -106,13 +139,19 @@ public enum LoginLimitError: ToolError {
             return "refusing a login of profile \(profile): Upstox blocked OTP generation (1017069) until about "
                 + "\(Self.localTime(until)), in \(DurationText.format(max(until - now, 1))); "
                 + "try again then (--force tries anyway)"
+        case .pinRejected(let profile, let at):
+            return "refusing a login of profile \(profile): Upstox rejected its PIN (1017106) at \(Self.localTime(at)), "
+                + "and five wrong PINs lock the account; correct UPSTOX_PIN_CODE "
+                + "('upx-login --check-config' shows where it comes from), then run 'upx-login --force'"
         }
     }
 
-    /// Formats Unix seconds as the local time of day, with the zone: `14:07:10 IST`.
+    /// Formats Unix seconds as the local time of day to the minute, with the zone: `14:07 IST`.
     static func localTime(_ seconds: Int64) -> String {
         let instant = Date(timeIntervalSince1970: Double(seconds))
         let text = CalendarTime.text(instant, in: SystemTimeZone().offset(at: instant))
-        return String(text.split(separator: " ").dropFirst().joined(separator: " "))
+        let fields = text.split(separator: " ")
+        guard fields.count == 3 else { return text }
+        return "\(fields[1].prefix(5)) \(fields[2])"
     }
 }

@@ -11,8 +11,9 @@ extension LoginCommand {
         let keyID = record == nil ? nil : try cache.keyID()
         let left = record?.secondsLeft(at: now)
         let valid = left.map { $0 > (strict ? cache.minimumValidity : 0) } ?? false
-        let recentLogins = try? LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
-            .recentStarts(at: CalendarTime.wholeSeconds(now)).count
+        let limit = LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
+        let recentLogins = try? limit.recentStarts(at: CalendarTime.wholeSeconds(now)).count
+        let blocks = try? limit.blocks(at: CalendarTime.wholeSeconds(now))
 
         if json {
             let location = TokenLocation(
@@ -28,6 +29,8 @@ extension LoginCommand {
             members["state"] = .string(state(left: left, minimum: cache.minimumValidity))
             members["valid"] = .bool(valid)
             members["recent_logins"] = recentLogins.map { .number(Double($0)) } ?? .null
+            members["otp_blocked_until"] = blocks?.otpBlockedUntil.map { .number(Double($0)) } ?? .null
+            members["pin_rejected_at"] = blocks?.pinRejectedAt.map { .number(Double($0)) } ?? .null
             context.streams.out(JSONValue.object(members).serialized() + "\n")
             return valid ? .success : .negative
         }
@@ -46,6 +49,13 @@ extension LoginCommand {
         }
         if let recentLogins {
             rows.append(("logins", "\(recentLogins) in the last 5m (limit \(LoginRateLimit.maximumLogins))"))
+        }
+        if let until = blocks?.otpBlockedUntil {
+            rows.append(("blocked", "Upstox blocked OTP generation (1017069) until about \(LoginLimitError.localTime(until))"))
+        }
+        if let rejected = blocks?.pinRejectedAt {
+            rows.append(("blocked", "Upstox rejected the PIN (1017106) at \(LoginLimitError.localTime(rejected)); "
+                + "correct it, then run 'upx-login --force'"))
         }
         for (name, value) in rows {
             context.streams.out("\((name + ":").rightPadded(to: 9)) \(value)\n")

@@ -5,15 +5,26 @@ import Glibc
 
 /// Reads a Retry-After value: delay seconds (`120`) or an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
 public enum RetryAfter {
-    /// Returns the wait in seconds that `value` requests at `now`, 0 for a date already past,
-    /// or nil when the value is neither form.
+    /// The shortest wait taken from a Retry-After, so that `0` or a past date cannot make
+    /// upx-login send its retries back to back.
+    public static let minimumSeconds: Double = 1
+    /// The longest wait read from a Retry-After; anything longer is a year, which ends the run
+    /// with a message as any wait over a minute does.
+    public static let maximumSeconds: Double = 365 * 86_400
+
+    /// Returns the wait in seconds that `value` requests at `now`, from 1 s (also for `0` or a
+    /// date already past) to a year, or nil when the value is neither form.
     public static func seconds(_ value: String, now: Date) -> Double? {
         let text = value.trimmingCharacters(in: " \t")
+        let seconds: Double
         if !text.isEmpty, text.allSatisfy(\.isASCIIDigit) {
-            return Double(text)
+            guard let delay = Double(text) else { return nil }
+            seconds = delay
+        } else {
+            guard let date = httpDate(text) else { return nil }
+            seconds = date.timeIntervalSince(now)
         }
-        guard let date = httpDate(text) else { return nil }
-        return max(date.timeIntervalSince(now), 0)
+        return min(max(seconds, minimumSeconds), maximumSeconds)
     }
 
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
