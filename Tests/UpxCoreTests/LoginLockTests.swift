@@ -41,7 +41,16 @@ private func makeRuntimeFolder() throws -> String {
 @Test func loginLockIgnoresRelativeRuntimeFolder() throws {
     // A relative XDG_RUNTIME_DIR is invalid by the XDG base directory specification.
     let folder = try LoginLock.privateFolder(["XDG_RUNTIME_DIR": "relative/run"])
-    #expect(folder == "/tmp/upx-\(getuid())")
+    #expect(!folder.hasPrefix("relative/"))
+    #expect(folder.hasSuffix("/upx"))
+}
+
+@Test func loginLockNeverUnderTmp() throws {
+    // Another user could make /tmp/upx-UID first and block every login.
+    let folder = try LoginLock.privateFolder([:])
+    #expect(!folder.hasPrefix("/tmp/"))
+    let home = String(cString: getpwuid(getuid()).pointee.pw_dir)
+    #expect(folder == "/run/user/\(getuid())/upx" || folder == home + "/.cache/upx")
 }
 
 @Test func loginLockSecondHolderWaits() throws {

@@ -28,12 +28,34 @@ public final class LoginLock {
         close(descriptor)
     }
 
-    /// Creates `$XDG_RUNTIME_DIR/upx`, or `/tmp/upx-UID` when that is unset, with mode 0700.
-    /// It must be a real folder of this user that no other user can enter, because a folder
-    /// another user controls could contain a lock file that blocks every login.
+    /// Returns the lock folder, `upx` in the first of: `$XDG_RUNTIME_DIR`; `/run/user/UID` when
+    /// it is this user's, so that a cron job without the variable meets the login shells that
+    /// have it; the home folder's `.cache`. Never a folder under /tmp, where another user could
+    /// make the name first and block every login.
     static func privateFolder(_ environment: [String: String]) throws -> String {
-        let base = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-        let folder = base.map { "\($0)/upx" } ?? "/tmp/upx-\(getuid())"
+        if let base = environment["XDG_RUNTIME_DIR"], base.hasPrefix("/") {
+            return try checkedFolder("\(base)/upx")
+        }
+        let runtime = "/run/user/\(getuid())"
+        var status = stat()
+        if lstat(runtime, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid() {
+            return try checkedFolder("\(runtime)/upx")
+        }
+        // The password database, not $HOME, so that every process of the user agrees.
+        guard let entry = getpwuid(getuid()), let home = entry.pointee.pw_dir, home.pointee != 0 else {
+            throw LockError(path: "~/.cache/upx", reason: "this user has no home folder")
+        }
+        let cache = String(cString: home) + "/.cache"
+        if mkdir(cache, 0o700) != 0 && errno != EEXIST {
+            throw LockError(path: cache, reason: String(cString: strerror(errno)))
+        }
+        return try checkedFolder(cache + "/upx")
+    }
+
+    /// Creates `folder` with mode 0700 and checks that it is a real folder of this user that
+    /// no other user can enter, because a folder another user controls could hold a lock file
+    /// that blocks every login.
+    private static func checkedFolder(_ folder: String) throws -> String {
         if mkdir(folder, 0o700) != 0 && errno != EEXIST {
             throw LockError(path: folder, reason: String(cString: strerror(errno)))
         }
