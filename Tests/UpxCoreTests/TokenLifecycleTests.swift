@@ -240,7 +240,11 @@ func statusExitStatus(secondsLeft: Int64, arguments: [String], status: Int32) {
     #expect(object.object?["access_token"] == nil)
 }
 
-@Test(arguments: [["--status", "--print"], ["--status", "--export"], ["--purge", "--json"], ["--status", "exec", "true"]])
+@Test(arguments: [
+    ["--status", "--print"], ["--status", "--export"], ["--purge", "--json"], ["--status", "exec", "true"],
+    ["--purge", "--profile", "desk"], ["--purge", "--keyring", "user"], ["--status", "--force"],
+    ["--status", "--verify-online"], ["--list-profiles", "-P", "desk"],
+])
 func statusAndPurgeRejectOutput(_ arguments: [String]) {
     let run = runLogin(arguments)
     #expect(run.status == 2)
@@ -251,6 +255,16 @@ func statusAndPurgeRejectOutput(_ arguments: [String]) {
     let run = runLogin(["--status", "-P", "empty"])
     #expect(run.status == 1)
     #expect(run.output.contains("status:   no cached token"))
+}
+
+@Test func listProfilesShowsTokenKeysOnly() throws {
+    let (keyring, _) = keyringWithRecord(secondsLeft: 3_600)
+    _ = try keyring.store(name: "upx:counted:logins", payload: [], timeoutSeconds: 1)
+    var environment = loginEnvironment
+    environment["XDG_CONFIG_HOME"] = "/nonexistent-upx-test"
+    let run = runLogin(["--list-profiles"], keyring: keyring, environment: environment)
+    #expect(run.status == 0)
+    #expect(run.output == "default  (no env file)  token of CACHED1 valid for 1h\n")
 }
 
 @Test func purgeRemovesEveryUpxKey() throws {

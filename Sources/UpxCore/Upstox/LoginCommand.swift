@@ -181,6 +181,15 @@ public enum LoginCommand {
             let other = ["exec", "export", "print", "json", "format"].first(where: arguments.has) ?? "exec"
             throw UsageError.conflictingOptions("--" + action, "--" + other)
         }
+        // Options that the action would ignore: --purge covers every profile and keyring.
+        let ignored = [
+            "purge": ["profile", "keyring", "env-file", "force", "verify-online", "min-valid"],
+            "status": ["force", "verify-online", "env-file"],
+            "list-profiles": ["profile", "env-file", "force", "verify-online", "min-valid"],
+        ]
+        if let action = actions.first, let other = ignored[action]?.first(where: arguments.has) {
+            throw UsageError.conflictingOptions("--" + action, "--" + other)
+        }
         if arguments.has("no-keyring") {
             for option in ["keyring", "status", "purge", "logout", "verify-online"] where arguments.has(option) {
                 throw UsageError.conflictingOptions("--no-keyring", "--" + option)

@@ -4,7 +4,8 @@ import Glibc
 
 extension LoginCommand {
     /// Prints one line per profile: name, env file, and how long its cached token has left.
-    /// Profiles that have a key in the keyring but no env file are listed too.
+    /// Profiles that have a token key in the keyring but no env file are listed too. A keyring
+    /// that cannot be listed is reported, and the run exits 6 after listing the files.
     static func listProfiles(_ kind: KeyringKind, _ context: Context) -> ExitCode {
         let keyring = context.keyring.selecting(kind)
         var entries = Profiles.listed(context.environment).map { name in
@@ -14,14 +15,25 @@ extension LoginCommand {
         if !entries.contains(where: { $0.name == Profiles.defaultName }), access(workingFile, F_OK) == 0 {
             entries.insert((name: Profiles.defaultName, file: workingFile), at: 0)
         }
-        let cachedOnly = ((try? keyring.list(prefix: "upx:")) ?? []).map { profileName(ofKey: $0.name) }
+        var keys: [KeyringEntry] = []
+        var status = ExitCode.success
+        do {
+            keys = try keyring.list(prefix: "upx:")
+        } catch {
+            context.streams.err("upx-login: \((error as? ToolError)?.message ?? "\(error)")\n")
+            status = .keyring
+        }
+        // Token keys only: upx:NAME, not the rate limit's upx:NAME:logins.
+        let cachedOnly = keys.map(\.name).filter { !$0.dropFirst(4).contains(":") }.map { profileName(ofKey: $0) }
             .filter { name in !entries.contains { $0.name == name } }
         entries += Set(cachedOnly).sorted().map { (name: $0, file: "(no env file)") }
         if entries.isEmpty {
-            context.streams.err(
-                "upx-login: no profiles: no *.env file in \(Profiles.configFolder(context.environment)), "
-                    + "no ./.env and no key in the \(kind.displayName)\n")
-            return .success
+            if status == .success {
+                context.streams.err(
+                    "upx-login: no profiles: no *.env file in \(Profiles.configFolder(context.environment)), "
+                        + "no ./.env and no key in the \(kind.displayName)\n")
+            }
+            return status
         }
 
         let nameWidth = entries.map(\.name.count).max() ?? 0
@@ -31,13 +43,20 @@ extension LoginCommand {
             context.streams.out(
                 "\(entry.name.rightPadded(to: nameWidth))  \(entry.file.rightPadded(to: fileWidth))  \(token)\n")
         }
-        return .success
+        return status
     }
 
     private static func cachedTokenSummary(profile: String, _ keyring: any KeyringStore, _ context: Context) -> String {
-        guard let payload = try? keyring.read(name: "upx:\(profile)"), let record = TokenRecord.decode(payload) else {
-            return "no cached token"
+        let payload: [UInt8]?
+        do {
+            payload = try keyring.read(name: "upx:\(profile)")
+        } catch let error as KeyringError {
+            return "cached token unreadable: \(String(cString: strerror(error.errorNumber)))"
+        } catch {
+            return "cached token unreadable"
         }
+        guard let payload else { return "no cached token" }
+        guard let record = TokenRecord.decode(payload) else { return "cached key is not a upx token record" }
         let left = record.secondsLeft(at: context.clock.now())
         guard left > 0 else { return "cached token expired" }
         return "token of \(UpstoxError.printable(record.userID)) valid for \(DurationText.format(left))"
