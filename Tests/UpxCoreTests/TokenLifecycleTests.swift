@@ -319,7 +319,19 @@ func statusAndPurgeRejectOutput(_ arguments: [String]) {
     let run = runLogin(["--audit-log", path])
     #expect(run.status == 3)
     #expect(run.requestCount == 0)
-    #expect(run.error == "upx-login: cannot append to the audit log \(path): mode 644 lets other users at it (upx-perm --fix \(path))\n")
+    #expect(run.error == "upx-login: cannot append to the audit log \(path): mode 644 lets other users at it (run: upx-perm --fix \(path))\n")
+}
+
+@Test func auditFileSymbolicLinkRejected() throws {
+    let folder = try temporaryFolder()
+    #expect(symlink(folder + "/target", folder + "/link") == 0)
+    let run = runLogin(["--audit-log", folder + "/link"])
+    #expect(run.status == 3)
+    #expect(run.error.hasSuffix(": it is a symbolic link (name the file it points to)\n"))
+}
+
+@Test func auditFileEmptyNameIsUsageError() {
+    #expect(runLogin(["--audit-log", ""]).status == 2)
 }
 
 private func temporaryFolder() throws -> String {

@@ -83,7 +83,12 @@ public struct LoginAudit {
     /// file of this user that no one else can read or write.
     static func openFile(_ path: String) throws -> Int32? {
         let descriptor = upx_open_mode(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0o600)
-        guard descriptor >= 0 else { throw AuditError(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else {
+            if errno == ELOOP {
+                throw AuditError(path: path, reason: "it is a symbolic link", fix: "name the file it points to")
+            }
+            throw AuditError(path: path, reason: String(cString: strerror(errno)))
+        }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -93,11 +98,14 @@ public struct LoginAudit {
         let problem: String? =
             if status.st_mode & S_IFMT != S_IFREG { "it is not a regular file" }
             else if status.st_uid != getuid() { "it is owned by uid \(status.st_uid), not by you" }
+            else if status.st_nlink > 1 { "it has \(status.st_nlink) hard links" }
             else if status.st_mode & 0o077 != 0 { "mode \(String(status.st_mode & 0o777, radix: 8)) lets other users at it" }
             else { nil }
         if let problem {
             close(descriptor)
-            throw AuditError(path: path, reason: problem, fix: "upx-perm --fix \(path)")
+            let fix = status.st_mode & 0o077 != 0 && status.st_uid == getuid() && status.st_mode & S_IFMT == S_IFREG
+                ? "run: upx-perm --fix \(path)" : "choose a file of your own"
+            throw AuditError(path: path, reason: problem, fix: fix)
         }
         return descriptor
     }

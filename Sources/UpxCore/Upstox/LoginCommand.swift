@@ -116,6 +116,9 @@ public enum LoginCommand {
         try checkCombinations(arguments)
         try checkLogoutConflicts(arguments)
         let quiet = arguments.has("quiet")
+        if arguments.value("audit-log") == "" {
+            throw UsageError.invalidValue(option: "--audit-log", value: "", reason: "expected a file name")
+        }
         let audit = try LoginAudit(
             path: arguments.value("audit-log") ?? context.environment["UPX_AUDIT_LOG"].flatMap { $0.isEmpty ? nil : $0 },
             warn: { context.streams.err("upx-login: \($0)\n") })

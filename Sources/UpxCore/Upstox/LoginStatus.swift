@@ -98,8 +98,11 @@ extension LoginCommand {
                     try keyring.unlink(entry)
                     removed += 1
                     if !quiet { context.streams.err("upx-login: removed key \(entry.name) (id \(entry.id)) from the \(kind.displayName)\n") }
-                    let event = AuditEvent(outcome: "purge", profile: profileName(ofKey: entry.name), keyring: kind.rawValue)
-                    audit.record(event, at: context.clock.now())
+                    // One line per token; the rate limit's keys go with their profile's.
+                    if !entry.name.dropFirst(4).contains(":") {
+                        let event = AuditEvent(outcome: "purge", profile: profileName(ofKey: entry.name), keyring: kind.rawValue)
+                        audit.record(event, at: context.clock.now())
+                    }
                 }
             } catch let error as KeyringError {
                 failure = failure ?? error

@@ -48,10 +48,14 @@ extension LoginCommand {
             let api = try makeAPI(configuration, network, context, quiet: quiet, log: log)
             verdict = try api.logout(record.accessToken)
         } catch let error as UpstoxError {
-            throw TokenCallFailure(
+            let failure = TokenCallFailure(
                 failure: error,
                 keyOutcome: "key \(keyName) kept, so that --logout can be tried again "
                     + "('upx-login --purge' removes keys without revoking their tokens)")
+            var event = AuditEvent(outcome: "logout-failure", profile: profile, keyring: cache.kind.rawValue)
+            (event.userID, event.exitStatus) = (record.userID, failure.exitCode.rawValue)
+            audit.record(event, at: context.clock.now())
+            throw failure
         }
 
         _ = try keyring.remove(name: keyName)
