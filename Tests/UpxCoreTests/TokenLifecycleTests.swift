@@ -200,6 +200,16 @@ func loginCommandConflictingActions(_ arguments: [String]) {
     #expect(run.requestCount == 0)
 }
 
+@Test func loginCommandClientSecretLineBreakRejectedFirst() {
+    var environment = loginEnvironment
+    environment["UPSTOX_CLIENT_SECRET"] = "secret\nmore"
+    let run = runLogin(["--print"], environment: environment)
+    #expect(run.status == 3)
+    #expect(run.requestCount == 0)
+    #expect(run.error.contains("UPSTOX_CLIENT_SECRET"))
+    #expect(!run.error.contains("secret\nmore"))
+}
+
 @Test func loginCommandUnknownKeyring() {
     let run = runLogin(["--keyring", "thread"])
     #expect(run.status == 2)

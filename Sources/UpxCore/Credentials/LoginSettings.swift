@@ -46,7 +46,11 @@ public enum LoginSettings {
             let printable = value.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }
             return value.count <= 256 && printable ? nil : "expected the app's API key: printable ASCII without spaces"
         },
-        SettingRule(name: "UPSTOX_CLIENT_SECRET", required: true, display: .length) { _ in nil },
+        // Checked before the PIN is spent: a secret that a form cannot carry fails only at step 6.
+        SettingRule(name: "UPSTOX_CLIENT_SECRET", required: true, display: .length) { value in
+            value.unicodeScalars.contains { $0.properties.generalCategory == .control }
+                ? "it contains a line break or another control character" : nil
+        },
         SettingRule(name: "UPSTOX_REDIRECT_URI", required: true, display: .whole) { value in
             URLParts(value) != nil ? nil : "expected an absolute http:// or https:// URL"
         },

@@ -32,7 +32,7 @@ public enum LoginCommand {
             OptionSpec("list-profiles", help: "list the profiles that have an env file, and their cached tokens"),
             OptionSpec("keyring", value: "KIND", help: KeyringKind.optionHelp),
             OptionSpec("no-keyring", help: "log in and print the token without reading or storing any key"),
-            OptionSpec("min-valid", value: "DURATION", help: "serve a cached token only with more than this left, such as 30m (default 5m; also UPX_MIN_VALID)"),
+            OptionSpec("min-valid", value: "DURATION", help: "serve a cached token only with more than this left, such as 30m, unless a new one would expire as soon (default 5m; also UPX_MIN_VALID)"),
             OptionSpec("force", short: "f", help: "log in even when a valid token is cached, and past upx's own rate limit"),
             OptionSpec("verify-online", help: "ask Upstox whether the cached token still works before using it; log in again if not"),
             OptionSpec("status", help: "show the cached token's user, key, keyring and time left, not the token; exit 1 when none is valid"),

@@ -37,6 +37,9 @@ extension LoginCommand {
 
         var rows: [(String, String)] = [("profile", cache.profile)]
         rows.append(("keyring", cache.kind.displayName + ", key " + cache.keyName + (keyID.map { " (id \($0))" } ?? "")))
+        if cache.kind == .persistent {
+            rows.append(("", "the kernel drops the persistent keyring 3 days after its last use; each run renews that"))
+        }
         if let record, let left {
             let user = UpstoxError.printable(record.userName), userID = UpstoxError.printable(record.userID)
             rows.append(("user", user.isEmpty ? userID : "\(user) (\(userID))"))
@@ -58,7 +61,7 @@ extension LoginCommand {
                 + "correct it, then run 'upx-login --force'"))
         }
         for (name, value) in rows {
-            context.streams.out("\((name + ":").rightPadded(to: 9)) \(value)\n")
+            context.streams.out("\((name.isEmpty ? "" : name + ":").rightPadded(to: 9)) \(value)\n")
         }
         return valid ? .success : .negative
     }

@@ -24,7 +24,10 @@ public struct TokenCache {
     public var keyName: String { "upx:\(profile)" }
 
     /// The token's key and keyring, for messages: `key upx:default in the user keyring`.
-    public var place: String { "key \(keyName) in the \(kind.displayName)" }
+    public var place: String {
+        let base = "key \(keyName) in the \(kind.displayName)"
+        return kind == .persistent ? base + " (kept until 3 days after its last use; each run renews that)" : base
+    }
 
     /// Returns the stored record, whatever its time left; nil when there is none or it is not a record.
     public func record() throws -> TokenRecord? {
