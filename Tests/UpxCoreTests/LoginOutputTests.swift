@@ -70,7 +70,7 @@ func loginOutputRequestShell(_ name: String, _ expected: ShellKind) throws {
 
 @Test func loginOutputRequestShellInvalid() {
     #expect(requestError(["--export", "--shell", "powershell"]) == .invalidValue(
-        option: "--shell", value: "powershell", reason: "expected sh, bash, zsh, fish or csh (tcsh)"))
+        option: "--shell", value: "powershell", reason: "expected \(ShellKind.optionValues)"))
 }
 
 @Test(arguments: [["--shell", "fish"], ["--print", "--shell", "fish"], ["--json", "--shell", "sh"], ["--shell", "sh", "--exec", "true"]])

@@ -9,12 +9,13 @@ import Testing
 
 @Test(arguments: [
     ("sh", ShellKind.sh), ("bash", .bash), ("zsh", .zsh), ("fish", .fish), ("csh", .csh), ("tcsh", .csh),
+    ("dash", .sh), ("ash", .sh), ("ksh", .sh), ("mksh", .sh),
 ])
 func shellKindOptionValue(_ value: String, _ expected: ShellKind) {
     #expect(ShellKind(optionValue: value) == expected)
 }
 
-@Test(arguments: ["", "dash", "ksh", "Bash", "powershell", "fish "])
+@Test(arguments: ["", "Bash", "powershell", "fish ", "busybox"])
 func shellKindOptionValueRejected(_ value: String) {
     #expect(ShellKind(optionValue: value) == nil)
 }

@@ -5,14 +5,15 @@ public enum ShellKind: String, CaseIterable, Sendable {
     case sh, bash, zsh, fish, csh
 
     /// The values `--shell` accepts, as listed in help and messages.
-    public static let optionValues = "sh, bash, zsh, fish or csh (tcsh)"
+    public static let optionValues = "sh, bash, zsh, fish or csh (tcsh; dash, ash, ksh and mksh as sh)"
 
-    /// Returns the shell for a `--shell` value, which also accepts tcsh as csh; nil for any other name.
+    /// Returns the shell for a `--shell` value, which also takes tcsh as csh and the other POSIX
+    /// shells that detection knows as sh; nil for any other name.
     public init?(optionValue: String) {
-        if optionValue == "tcsh" {
-            self = .csh
-        } else {
-            self.init(rawValue: optionValue)
+        switch optionValue {
+        case "tcsh": self = .csh
+        case "dash", "ash", "ksh", "mksh": self = .sh
+        default: self.init(rawValue: optionValue)
         }
     }
 
