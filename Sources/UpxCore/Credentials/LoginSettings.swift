@@ -46,7 +46,7 @@ public enum LoginSettings {
             let printable = value.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F }
             return value.count <= 256 && printable ? nil : "expected the app's API key: printable ASCII without spaces"
         },
-        // Checked before the PIN is spent: a secret that a form cannot carry fails only at step 6.
+        // A secret with a control character would fail only at step 6, after the PIN was spent.
         SettingRule(name: "UPSTOX_CLIENT_SECRET", required: true, display: .length) { value in
             value.unicodeScalars.contains { $0.properties.generalCategory == .control }
                 ? "it contains a line break or another control character" : nil

@@ -28,10 +28,10 @@ public final class LoginLock {
         close(descriptor)
     }
 
-    /// Returns the lock folder, `upx` in the first of: `$XDG_RUNTIME_DIR`; `/run/user/UID` when
-    /// it is this user's, so that a cron job without the variable meets the login shells that
-    /// have it; the home folder's `.cache`. Never a folder under /tmp, where another user could
-    /// make the name first and block every login.
+    /// Returns the lock folder: `upx` in `$XDG_RUNTIME_DIR`, else in `/run/user/UID` when it is
+    /// this user's, else in the home folder's `.cache`. A cron job without the variable then
+    /// meets the login shells that have it. The folder is never under /tmp, where another user
+    /// could make the name first and block every login.
     static func privateFolder(_ environment: [String: String]) throws -> String {
         if let base = environment["XDG_RUNTIME_DIR"], base.hasPrefix("/") {
             return try checkedFolder("\(base)/upx")
