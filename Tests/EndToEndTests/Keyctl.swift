@@ -22,8 +22,11 @@ struct Keyctl {
         try run(["rdescribe", id], as: user).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Removes key `name` and, for a token key, the rate limit's `NAME:logins` beside it.
     func remove(_ name: String, as user: TestUser? = nil) throws {
-        if let id = try search(name, as: user) { try run(["invalidate", id], as: user) }
+        for key in name.hasSuffix(":logins") ? [name] : [name, name + ":logins"] {
+            if let id = try search(key, as: user) { try run(["invalidate", id], as: user) }
+        }
     }
 
     /// Runs keyctl in a new anonymous session keyring, so it possesses nothing upx added.
