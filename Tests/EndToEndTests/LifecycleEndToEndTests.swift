@@ -53,6 +53,35 @@ struct LifecycleEndToEndTests {
         }
     }
 
+    @Test("logout waits for a running login")
+    func logoutWaitsForRunningLogin() throws {
+        let keyctl = try Keyctl()
+        let bash = try requireProgram("bash", package: "bash")
+        let flock = try requireProgram("flock", package: "util-linux")
+        let standIn = try StandIn()
+        let profile = uniqueProfile("e2e-logout")
+        defer { try? keyctl.remove("upx:\(profile)") }
+        let runtime = try makeTemporaryFolder("upx-e2e-runtime")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: runtime.path)
+        var environment = standIn.loginEnvironment()
+        environment["XDG_RUNTIME_DIR"] = runtime.path
+
+        // flock stands in for a login holding the profile's lock; the order of the lines shows
+        // that --logout waited for it.
+        let script = """
+            upx-login -q -P \(profile) || exit 9
+            \(flock) "$XDG_RUNTIME_DIR/upx/login-\(profile).lock" sh -c 'echo locked >>order; sleep 1; echo unlocked >>order' &
+            until [ -s order ]; do sleep 0.05; done
+            upx-login --logout -q -P \(profile) && echo logged-out >>order
+            wait
+            cat order
+            """
+        let result = try runCommand(bash, ["-c", script], environment: environment, directory: runtime)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout == "locked\nunlocked\nlogged-out\n")
+        #expect(try keyctl.search("upx:\(profile)") == nil)
+    }
+
     @Test("status and purge")
     func statusAndPurge() throws {
         let keyctl = try Keyctl()

@@ -145,6 +145,9 @@ public enum LoginCommand {
         let log = DebugLog(enabled: arguments.has("debug") || context.debugFromEnvironment, streams: context.streams)
         let useKeyring = !arguments.has("no-keyring")
         if arguments.has("logout") {
+            // Under the login lock, so that a login running now cannot store a token after the logout.
+            let lock = try LoginLock(profile: profile, environment: context.environment)
+            defer { withExtendedLifetime(lock) {} }
             return try logOut(cache, configuration, network, arguments, context, audit: audit, log: log)
         }
 
