@@ -714,25 +714,25 @@ private func failingRun(_ route: String, _ reply: HTTPResponse) throws -> any To
         body: Array("\n  <!DOCTYPE html><html><body>Bad Gateway</body></html>".utf8))
     let error = try failingRun(FakeUpstox.totpRoute(.r2026), page)
     #expect(error.exitCode == .network)
-    #expect(error.message == "step 3 (TOTP verify) failed: an HTML page instead of JSON (HTTP 502)")
+    #expect(error.message == "step 3 (TOTP verify) failed: an HTML page instead of JSON (HTTP 502); Upstox may be down or a proxy in the way; try again later, or run with --debug to see each reply's status")
 }
 
 @Test func replyHTMLPageWithStatus200() throws {
     let page = HTTPResponse(status: 200, headers: ["content-type": "text/html"], body: Array("<html>Maintenance</html>".utf8))
     let error = try failingRun(FakeUpstox.tokenRoute, page)
-    #expect(error.message == "step 6 (token exchange) failed: an HTML page instead of JSON (HTTP 200)")
+    #expect(error.message == "step 6 (token exchange) failed: an HTML page instead of JSON (HTTP 200); Upstox may be down or a proxy in the way; try again later, or run with --debug to see each reply's status")
 }
 
 @Test func replyEmptyBody() throws {
     let error = try failingRun(FakeUpstox.oauthRoute, HTTPResponse(status: 200))
     #expect(error.exitCode == .network)
-    #expect(error.message == "step 5 (OAuth approval) failed: empty reply (HTTP 200)")
+    #expect(error.message == "step 5 (OAuth approval) failed: empty reply (HTTP 200); Upstox may be down or a proxy in the way; try again later, or run with --debug to see each reply's status")
 }
 
 @Test func replyTruncatedJSON() throws {
     let error = try failingRun(FakeUpstox.tokenRoute, jsonReply(200, #"{"access_token":"abc","user_id":"7X"#))
     #expect(error.exitCode == .network)
-    #expect(error.message == "step 6 (token exchange) failed: the reply is not valid JSON, perhaps cut short (HTTP 200)")
+    #expect(error.message == "step 6 (token exchange) failed: the reply is not valid JSON, perhaps cut short (HTTP 200); Upstox may be down or a proxy in the way; try again later, or run with --debug to see each reply's status")
 }
 
 @Test func replyTruncatedJSONOnLoginStep() throws {
