@@ -66,7 +66,7 @@ struct LifecycleEndToEndTests {
         var environment = standIn.loginEnvironment()
         environment["XDG_RUNTIME_DIR"] = runtime.path
 
-        // flock stands in for a login holding the profile's lock; the order of the lines shows
+        // flock holds the profile's lock as a running login would. The order of the lines shows
         // that --logout waited for it.
         let script = """
             upx-login -q -P \(profile) || exit 9

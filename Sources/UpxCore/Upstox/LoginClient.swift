@@ -147,7 +147,7 @@ public final class LoginClient {
         } else {
             reason = "the reply is not valid JSON, perhaps cut short (HTTP \(reply.status))"
         }
-        // A proxy, an outage or a changed service: the same run later, or --debug, tells which.
+        // The cause may be a proxy, an outage or a changed service; --debug shows each status.
         let fix = "Upstox may be down or a proxy in the way; try again later, or run with --debug to see each reply's status"
         throw UpstoxError.badReply(step: step, reason: reason + "; " + fix)
     }
