@@ -17,6 +17,10 @@ public enum ErrorCodes {
     public static let invalidToken = "UDAPI100050"
     /// The code of OTP generation blocked for about 10 minutes after a few tries.
     public static let otpGenerationBlocked = "1017069"
+    /// How long Upstox blocks OTP generation after `otpGenerationBlocked`, about 10 minutes by its message.
+    public static let otpBlockSeconds: Int64 = 600
+    /// The code of a wrong PIN; five of them lock the account.
+    public static let incorrectPIN = "1017106"
     /// The code of a request made outside the API's opening hours.
     public static let outsideOpeningHours = "UDAPI100074"
 
@@ -80,7 +84,7 @@ public enum ErrorCodes {
         switch code {
         case otpGenerationBlocked:
             // The block lasts about 10 minutes, so name the next whole minute after that.
-            let end = (seconds + 600 + 59) / 60 * 60
+            let end = (seconds + otpBlockSeconds + 59) / 60 * 60
             return "\(clockTime(end, timeZone)) (about 10 minutes)"
         case outsideOpeningHours:
             // 05:30 IST is 00:00 UTC, so the API opens at the next UTC midnight.

@@ -32,14 +32,14 @@ extension LoginCommand {
             case .refused(let step, let code, let serverMessage, _)?:
                 event.errorCode = code
                 // The next wrong PIN may be the fifth, which locks the account.
-                if useKeyring && (code == "1017106" || (step == .pinVerify && UpstoxError.saysLocked(serverMessage))) {
+                if useKeyring && (code == ErrorCodes.incorrectPIN || (step == .pinVerify && UpstoxError.saysLocked(serverMessage))) {
                     try? limit.recordPINRejection(at: now)
                 }
             case .serverFault(_, _, let code, _)?:
                 event.errorCode = code
             case .refusedUntil(_, let code, _, _)?:
                 event.errorCode = code
-                if code == "1017069", useKeyring { try? limit.recordOTPBlock(at: now) }
+                if code == ErrorCodes.otpGenerationBlocked, useKeyring { try? limit.recordOTPBlock(at: now) }
             default:
                 break
             }

@@ -26,6 +26,12 @@ public struct AuditEvent: Sendable {
         self.keyring = keyring
     }
 
+    /// Makes an event about the token of `record`: its user, expiry and login request id.
+    public init(outcome: String, profile: String, keyring: String, record: TokenRecord) {
+        self.init(outcome: outcome, profile: profile, keyring: keyring)
+        (userID, expiresAt, requestID) = (record.userID, record.expiresAt, record.requestID)
+    }
+
     /// The fields as `name=value` words, each value reduced to characters that need no quoting.
     public var fields: String {
         var pairs: [(String, String)] = [("outcome", outcome), ("profile", profile), ("keyring", keyring)]

@@ -113,8 +113,7 @@ public enum LoginCommand {
     )
 
     public static func run(_ arguments: ParsedArguments, _ context: Context) throws -> ExitCode {
-        try checkCombinations(arguments)
-        try checkLogoutConflicts(arguments)
+        let output = try checkCombinations(arguments)
         let quiet = arguments.has("quiet")
         if arguments.value("audit-log") == "" {
             throw UsageError.invalidValue(option: "--audit-log", value: "", reason: "expected a file name")
@@ -135,7 +134,7 @@ public enum LoginCommand {
             minimumValidity: try TokenCache.minimumValidity(arguments, environment: context.environment))
         if arguments.has("status") {
             let strict = arguments.value("min-valid") != nil || context.environment[TokenCache.minimumValidityVariable] != nil
-            return try status(cache, strict: strict, json: try LoginOutputRequest(arguments).format == .json, context)
+            return try status(cache, strict: strict, json: output.format == .json, context)
         }
         let configuration = try Configuration(context: context, profile: profile, envFileOption: arguments.value("env-file"))
         if arguments.has("check-config") {
@@ -152,12 +151,16 @@ public enum LoginCommand {
         }
 
         let verification = useKeyring ? try onlineVerification(arguments, configuration, network, context, log: log) : nil
-        if useKeyring, try serveCached(cache, arguments, context, log: log, verification: verification) { return .success }
+        if useKeyring, try serveCached(cache, output, arguments, context, log: log, verification: verification) {
+            return .success
+        }
 
         // Concurrent runs wait here for the first one, then find its token in the cache.
         let lock = try LoginLock(profile: profile, environment: context.environment)
         defer { withExtendedLifetime(lock) {} }
-        if useKeyring, try serveCached(cache, arguments, context, log: log, verification: verification) { return .success }
+        if useKeyring, try serveCached(cache, output, arguments, context, log: log, verification: verification) {
+            return .success
+        }
 
         let record = try logIn(cache, configuration, network, arguments, context, audit: audit, log: log)
         var keyID: Int32?
@@ -165,49 +168,53 @@ public enum LoginCommand {
             keyID = try cache.store(record, at: context.clock.now())
             log("stored \(cache.place) (id \(keyID ?? 0)), timeout \(record.secondsLeft(at: context.clock.now())) s")
         }
-        var event = AuditEvent(outcome: verification?.rejectedAny == true ? "relogin" : "login", profile: profile,
-                               keyring: useKeyring ? cache.kind.rawValue : "none")
-        (event.userID, event.expiresAt, event.requestID) = (record.userID, record.expiresAt, record.requestID)
+        let event = AuditEvent(
+            outcome: verification?.rejectedAny == true ? "relogin" : "login", profile: profile,
+            keyring: useKeyring ? cache.kind.rawValue : "none", record: record)
         audit.record(event, at: context.clock.now())
 
         let place = useKeyring ? cache.place : "not stored (--no-keyring)"
         try write(record, location: location(cache, useKeyring: useKeyring, keyID: keyID, source: .login), place: place,
-                  arguments, context)
+                  output, arguments, context)
         return .success
     }
 
-    /// Rejects options that ask for two different things. Output options are checked here too,
-    /// so that a usage error costs no request; `write` reads them again.
-    static func checkCombinations(_ arguments: ParsedArguments) throws {
+    /// Pairs of options that cannot go together, because the first would ignore the second.
+    /// --purge covers every profile and keyring; --logout and --status never log in.
+    static let exclusions: [(option: String, others: [String])] = [
+        ("purge", ["profile", "keyring", "env-file", "force", "verify-online", "min-valid"]),
+        ("status", ["force", "verify-online", "env-file"]),
+        ("list-profiles", ["profile", "env-file", "force", "verify-online", "min-valid"]),
+        ("logout", ["force", "verify-online"]),
+        ("no-keyring", ["keyring", "status", "purge", "logout", "verify-online"]),
+    ]
+
+    /// Rejects options that ask for two different things, and returns the output options.
+    /// Checking them here means that a usage error costs no request.
+    static func checkCombinations(_ arguments: ParsedArguments) throws -> LoginOutputRequest {
         let actions = ["status", "purge", "logout", "list-profiles", "check-config"].filter(arguments.has)
         if actions.count > 1 { throw UsageError.conflictingOptions("--" + actions[0], "--" + actions[1]) }
-        let output = try LoginOutputRequest(arguments)
+
         // Only --status has a --json form; no action prints a token or runs a command.
+        let output = try LoginOutputRequest(arguments)
         if let action = actions.first, output.command != nil || (output.format != nil && (action != "status" || output.format != .json)) {
             let other = ["exec", "export", "print", "json", "format"].first(where: arguments.has) ?? "exec"
             throw UsageError.conflictingOptions("--" + action, "--" + other)
         }
-        // Options that the action would ignore: --purge covers every profile and keyring.
-        let ignored = [
-            "purge": ["profile", "keyring", "env-file", "force", "verify-online", "min-valid"],
-            "status": ["force", "verify-online", "env-file"],
-            "list-profiles": ["profile", "env-file", "force", "verify-online", "min-valid"],
-        ]
-        if let action = actions.first, let other = ignored[action]?.first(where: arguments.has) {
-            throw UsageError.conflictingOptions("--" + action, "--" + other)
-        }
-        if arguments.has("no-keyring") {
-            for option in ["keyring", "status", "purge", "logout", "verify-online"] where arguments.has(option) {
-                throw UsageError.conflictingOptions("--no-keyring", "--" + option)
+
+        for (option, others) in exclusions where arguments.has(option) {
+            if let other = others.first(where: arguments.has) {
+                throw UsageError.conflictingOptions("--" + option, "--" + other)
             }
         }
+        return output
     }
 
     /// Prints the cached token and returns true when it may be served: no --force, valid for
     /// more than the minimum, and accepted by Upstox when `verification` is given (--verify-online).
     static func serveCached(
-        _ cache: TokenCache, _ arguments: ParsedArguments, _ context: Context, log: DebugLog,
-        verification: OnlineVerification? = nil
+        _ cache: TokenCache, _ output: LoginOutputRequest, _ arguments: ParsedArguments, _ context: Context,
+        log: DebugLog, verification: OnlineVerification? = nil
     ) throws -> Bool {
         guard !arguments.has("force"), let cached = try cache.usableRecord(at: context.clock.now()) else { return false }
         if let verification, try !verification.accepts(cached, keyName: cache.keyName) { return false }
@@ -219,9 +226,9 @@ public enum LoginCommand {
                     + "but a new login would also end at 03:30 IST, so it is served\n")
         }
         // Only --json shows the key id, so other runs skip the extra search.
-        let keyID = try LoginOutputRequest(arguments).format == .json ? try? cache.keyID() : nil
+        let keyID = output.format == .json ? try? cache.keyID() : nil
         try write(cached, location: location(cache, useKeyring: true, keyID: keyID ?? nil, source: .cache), place: cache.place,
-                  arguments, context)
+                  output, arguments, context)
         return true
     }
 }

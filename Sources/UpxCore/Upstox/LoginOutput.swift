@@ -66,12 +66,13 @@ public enum LoginOutput {
     }
 
     /// Returns the whole standard output for `format`, or throws before anything is printed
-    /// when a value cannot be written in that form.
+    /// when a value cannot be written in that form. With `shell` nil, `--export` writes for the
+    /// parent process's shell, which only that format looks up, because it reads /proc.
     public static func text(
-        _ format: LoginOutputFormat, shell: ShellKind, record: TokenRecord, location: TokenLocation, now: Date
+        _ format: LoginOutputFormat, shell: ShellKind?, record: TokenRecord, location: TokenLocation, now: Date
     ) throws(LoginOutputError) -> String {
         switch format {
-        case .export: return try exportCommands(record, shell: shell)
+        case .export: return try exportCommands(record, shell: shell ?? ParentShell.detect())
         case .env: return try environmentLines(record)
         case .json: return json(record, location: location, now: now, includingTokens: true).serialized() + "\n"
         case .token: return record.accessToken + "\n"

@@ -11,8 +11,6 @@ import FoundationEssentials
 public struct LoginRateLimit {
     public static let maximumLogins = 5
     public static let windowSeconds: Int64 = 300
-    /// How long Upstox blocks OTP generation after error 1017069, about 10 minutes by its message.
-    public static let otpBlockSeconds: Int64 = 600
     /// How long a rejected PIN stops logins without --force. Five wrong PINs lock the account,
     /// so a job that retries every few minutes must not get there.
     public static let pinRejectionSeconds: Int64 = 7 * 86_400
@@ -72,7 +70,7 @@ public struct LoginRateLimit {
     /// Remembers that Upstox blocked OTP generation at `now`.
     public func recordOTPBlock(at now: Int64) throws {
         var record = try current(at: now)
-        record.otpBlockedUntil = now + Self.otpBlockSeconds
+        record.otpBlockedUntil = now + ErrorCodes.otpBlockSeconds
         try save(record, now: now)
     }
 
@@ -128,30 +126,26 @@ public enum LoginLimitError: ToolError {
 
     public var exitCode: ExitCode { .rateLimited }
 
+    /// Formats Unix seconds as the local time of day: `14:07 IST`.
+    static func clockTime(_ seconds: Int64) -> String {
+        ErrorCodes.clockTime(seconds, SystemTimeZone())
+    }
+
     public var message: String {
         switch self {
         case .tooManyLogins(let profile, let count, let nextAllowed, let now):
             return "refusing another login of profile \(profile): \(count) logins in the last "
                 + "\(DurationText.format(LoginRateLimit.windowSeconds)) already; the next is allowed at "
-                + "\(Self.localTime(nextAllowed)), in \(DurationText.format(max(nextAllowed - now, 1))) "
+                + "\(Self.clockTime(nextAllowed)), in \(DurationText.format(max(nextAllowed - now, 1))) "
                 + "(--force logs in anyway)"
         case .otpBlocked(let profile, let until, let now):
             return "refusing a login of profile \(profile): Upstox blocked OTP generation (1017069) until about "
-                + "\(Self.localTime(until)), in \(DurationText.format(max(until - now, 1))); "
+                + "\(Self.clockTime(until)), in \(DurationText.format(max(until - now, 1))); "
                 + "try again then (--force tries anyway)"
         case .pinRejected(let profile, let at):
-            return "refusing a login of profile \(profile): Upstox rejected its PIN (1017106) at \(Self.localTime(at)), "
+            return "refusing a login of profile \(profile): Upstox rejected its PIN (1017106) at \(Self.clockTime(at)), "
                 + "and five wrong PINs lock the account; correct UPSTOX_PIN_CODE "
                 + "('upx-login --check-config' shows where it comes from), then run 'upx-login --force'"
         }
-    }
-
-    /// Formats Unix seconds as the local time of day to the minute, with the zone: `14:07 IST`.
-    static func localTime(_ seconds: Int64) -> String {
-        let instant = Date(timeIntervalSince1970: Double(seconds))
-        let text = CalendarTime.text(instant, in: SystemTimeZone().offset(at: instant))
-        let fields = text.split(separator: " ")
-        guard fields.count == 3 else { return text }
-        return "\(fields[1].prefix(5)) \(fields[2])"
     }
 }

@@ -16,8 +16,7 @@ extension LoginCommand {
         let blocks = try? limit.blocks(at: CalendarTime.wholeSeconds(now))
 
         if json {
-            let location = TokenLocation(
-                profile: cache.profile, keyName: cache.keyName, keyringName: cache.kind.rawValue, keyID: keyID, source: .cache)
+            let location = location(cache, useKeyring: true, keyID: keyID, source: .cache)
             var members: [String: JSONValue] = [
                 "profile": .string(cache.profile), "key": .string(cache.keyName), "keyring": .string(cache.kind.rawValue),
                 "key_id": .null,
@@ -41,8 +40,7 @@ extension LoginCommand {
             rows.append(("", "the kernel drops the persistent keyring 3 days after its last use; each run renews that"))
         }
         if let record, let left {
-            let user = UpstoxError.printable(record.userName), userID = UpstoxError.printable(record.userID)
-            rows.append(("user", user.isEmpty ? userID : "\(user) (\(userID))"))
+            rows.append(("user", record.printableUser))
             rows.append(("issued", time(record.issuedAt)))
             rows.append(("expires", time(record.expiresAt)))
             let renewable = record.expiresAt < CalendarTime.wholeSeconds(TokenExpiry.nextCutoff(after: now))
@@ -54,10 +52,10 @@ extension LoginCommand {
             rows.append(("logins", "\(recentLogins) in the last 5m (limit \(LoginRateLimit.maximumLogins))"))
         }
         if let until = blocks?.otpBlockedUntil {
-            rows.append(("blocked", "Upstox blocked OTP generation (1017069) until about \(LoginLimitError.localTime(until))"))
+            rows.append(("blocked", "Upstox blocked OTP generation (1017069) until about \(LoginLimitError.clockTime(until))"))
         }
         if let rejected = blocks?.pinRejectedAt {
-            rows.append(("blocked", "Upstox rejected the PIN (1017106) at \(LoginLimitError.localTime(rejected)); "
+            rows.append(("blocked", "Upstox rejected the PIN (1017106) at \(LoginLimitError.clockTime(rejected)); "
                 + "correct it, then run 'upx-login --force'"))
         }
         for (name, value) in rows {
@@ -102,9 +100,8 @@ extension LoginCommand {
                     removed += 1
                     if !quiet { context.streams.err("upx-login: removed key \(entry.name) (id \(entry.id)) from the \(kind.displayName)\n") }
                     // One line per token; the rate limit's keys go with their profile's.
-                    if !entry.name.dropFirst(4).contains(":") {
-                        let event = AuditEvent(outcome: "purge", profile: profileName(ofKey: entry.name), keyring: kind.rawValue)
-                        audit.record(event, at: context.clock.now())
+                    if let profile = TokenCache.profile(ofTokenKey: entry.name) {
+                        audit.record(AuditEvent(outcome: "purge", profile: profile, keyring: kind.rawValue), at: context.clock.now())
                     }
                 }
             } catch let error as KeyringError {
@@ -118,10 +115,5 @@ extension LoginCommand {
             context.streams.err("upx-login: no upx keys in the user, persistent or session keyring\n")
         }
         return failure == nil ? .success : .keyring
-    }
-
-    /// `upx:NAME` and `upx:NAME:logins` both belong to profile NAME.
-    static func profileName(ofKey name: String) -> String {
-        String(name.dropFirst(4).split(separator: ":", omittingEmptySubsequences: false).first ?? "")
     }
 }

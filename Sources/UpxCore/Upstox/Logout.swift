@@ -1,17 +1,6 @@
 // upx-login --logout: end the cached token at Upstox, then remove its key.
 
 extension LoginCommand {
-    /// Options that --logout cannot be combined with, because it serves no token and never logs in.
-    static let logoutConflicts = ["force", "export", "print", "verify-online"]
-
-    /// Throws a usage error when --logout comes with an option that serves or fetches a token.
-    static func checkLogoutConflicts(_ arguments: ParsedArguments) throws(UsageError) {
-        guard arguments.has("logout") else { return }
-        if let other = logoutConflicts.first(where: arguments.has) {
-            throw .conflictingOptions("--logout", "--" + other)
-        }
-    }
-
     /// Ends the profile's cached token with `DELETE /v2/logout` and removes its key.
     ///
     /// Returns `.negative` (exit 1) when nothing is cached, the exit status of every
@@ -52,17 +41,16 @@ extension LoginCommand {
                 failure: error,
                 keyOutcome: "key \(keyName) kept, so that --logout can be tried again "
                     + "('upx-login --purge' removes keys without revoking their tokens)")
-            var event = AuditEvent(outcome: "logout-failure", profile: profile, keyring: cache.kind.rawValue)
-            (event.userID, event.exitStatus) = (record.userID, failure.exitCode.rawValue)
+            var event = AuditEvent(outcome: "logout-failure", profile: profile, keyring: cache.kind.rawValue, record: record)
+            event.exitStatus = failure.exitCode.rawValue
             audit.record(event, at: context.clock.now())
             throw failure
         }
 
         _ = try keyring.remove(name: keyName)
-        var event = AuditEvent(outcome: "logout", profile: profile, keyring: cache.kind.rawValue)
-        (event.userID, event.expiresAt, event.requestID) = (record.userID, record.expiresAt, record.requestID)
-        audit.record(event, at: context.clock.now())
-        let user = "\(UpstoxError.printable(record.userName)) (\(UpstoxError.printable(record.userID)))"
+        audit.record(AuditEvent(outcome: "logout", profile: profile, keyring: cache.kind.rawValue, record: record),
+                     at: context.clock.now())
+        let user = record.printableUser
         switch verdict {
         case .valid:
             report("logged out \(user): Upstox revoked the token; removed key \(keyName)")

@@ -23,8 +23,7 @@ extension LoginCommand {
             context.streams.err("upx-login: \((error as? ToolError)?.message ?? "\(error)")\n")
             status = .keyring
         }
-        // Token keys only: upx:NAME, not the rate limit's upx:NAME:logins.
-        let cachedOnly = keys.map(\.name).filter { !$0.dropFirst(4).contains(":") }.map { profileName(ofKey: $0) }
+        let cachedOnly = keys.compactMap { TokenCache.profile(ofTokenKey: $0.name) }
             .filter { name in !entries.contains { $0.name == name } }
         entries += Set(cachedOnly).sorted().map { (name: $0, file: "(no env file)") }
         if entries.isEmpty {

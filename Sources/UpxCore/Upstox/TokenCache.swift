@@ -23,6 +23,13 @@ public struct TokenCache {
 
     public var keyName: String { "upx:\(profile)" }
 
+    /// Returns the profile of a token key `upx:NAME`, or nil for any other key, such as the
+    /// rate limit's `upx:NAME:logins`. Profile names contain no ':'.
+    public static func profile(ofTokenKey name: String) -> String? {
+        guard name.hasPrefix("upx:"), !name.dropFirst(4).contains(":") else { return nil }
+        return String(name.dropFirst(4))
+    }
+
     /// The token's key and keyring, for messages: `key upx:default in the user keyring`.
     public var place: String {
         let base = "key \(keyName) in the \(kind.displayName)"

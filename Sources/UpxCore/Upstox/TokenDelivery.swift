@@ -13,14 +13,13 @@ extension LoginCommand {
     /// Prints the token as asked on stdout and a summary on stderr, or execs the command of
     /// `--exec`. Nothing reaches stdout when the output cannot be built.
     static func write(
-        _ record: TokenRecord, location: TokenLocation, place: String, _ arguments: ParsedArguments, _ context: Context
+        _ record: TokenRecord, location: TokenLocation, place: String, _ request: LoginOutputRequest,
+        _ arguments: ParsedArguments, _ context: Context
     ) throws {
-        let request = try LoginOutputRequest(arguments)
         var output = ""
         if let format = request.format {
-            // Only --export needs the shell, and finding it reads two files in /proc.
-            let shell = format == .export ? request.shell ?? ParentShell.detect() : .sh
-            output = try LoginOutput.text(format, shell: shell, record: record, location: location, now: context.clock.now())
+            output = try LoginOutput.text(
+                format, shell: request.shell, record: record, location: location, now: context.clock.now())
         }
         context.streams.out(output)
         if !arguments.has("quiet") { writeSummary(record, place: place, reused: location.source == .cache, context) }
@@ -34,9 +33,7 @@ extension LoginCommand {
     /// Prints the token's source, its user, its key and the time it stays valid, on stderr.
     static func writeSummary(_ record: TokenRecord, place: String, reused: Bool, _ context: Context) {
         let left = DurationText.format(max(record.secondsLeft(at: context.clock.now()), 0))
-        let how = reused ? "using the cached token of" : "logged in as"
-        let user = UpstoxError.printable(record.userName), userID = UpstoxError.printable(record.userID)
-        context.streams.err(
-            "upx-login: \(how) \(user) (\(userID)); \(place), valid for \(left)\n")
+        let source = reused ? "using the cached token of" : "logged in as"
+        context.streams.err("upx-login: \(source) \(record.printableUser); \(place), valid for \(left)\n")
     }
 }

@@ -42,6 +42,13 @@ public struct TokenRecord: Codable, Equatable, Sendable {
         self.requestID = requestID
     }
 
+    /// The user as messages show it, `Test User (7AB123)`, cut to printable text; only the id
+    /// when the name is empty.
+    public var printableUser: String {
+        let name = UpstoxError.printable(userName), id = UpstoxError.printable(userID)
+        return name.isEmpty ? id : "\(name) (\(id))"
+    }
+
     /// Seconds of validity left at `now`; negative once expired.
     public func secondsLeft(at now: Date) -> Int64 {
         expiresAt - Int64(now.timeIntervalSince1970.rounded(.down))
