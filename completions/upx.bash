@@ -44,7 +44,7 @@ _upx_login_command() {
         fi
         # Skip an option's value, which bash splits from "--name=value" as "=" and the value.
         case $word in
-            -P | --profile | --env-file | --shell | --format)
+            -P | --profile | --env-file | --shell | --format | --keyring | --min-valid | --audit-log | --connect-timeout | --timeout | --retries)
                 ((index++))
                 [[ ${COMP_WORDS[index]} == = ]] && ((index++)) ;;
         esac

@@ -52,8 +52,8 @@ complete -c upx-login -n '__fish_use_subcommand; and not __fish_seen_argument -l
 # The arguments after the --fcs-skip flag name the options that take a value, and short ones go
 # first because __fish_complete_subcommand reads leading --words as its own flags. Its skip
 # count covers upx-login and, in the second form, the word exec.
-complete -c upx-login -n '__fish_seen_argument -l exec; and not __fish_seen_subcommand_from exec' -x -a '(__fish_complete_subcommand --fcs-skip=1 -P --profile --env-file --shell --format)'
-complete -c upx-login -n '__fish_seen_subcommand_from exec' -x -a '(__fish_complete_subcommand --fcs-skip=2 -P --profile --env-file --shell --format)'
+complete -c upx-login -n '__fish_seen_argument -l exec; and not __fish_seen_subcommand_from exec' -x -a '(__fish_complete_subcommand --fcs-skip=1 -P --profile --env-file --shell --format --keyring --min-valid --audit-log --connect-timeout --timeout --retries)'
+complete -c upx-login -n '__fish_seen_subcommand_from exec' -x -a '(__fish_complete_subcommand --fcs-skip=2 -P --profile --env-file --shell --format --keyring --min-valid --audit-log --connect-timeout --timeout --retries)'
 complete -c upx-login -s P -l profile -x -a '(__upx_profiles)' -d 'Account profile, which names the key upx:NAME'
 complete -c upx-login -l env-file -r -F -d 'Read credentials from this env file instead of the profile'"'"'s'
 complete -c upx-login -l check-config -d 'Show each setting, its source and whether it is valid'

@@ -149,6 +149,8 @@ struct CompletionCase: Sendable, CustomTestStringConvertible {
         CompletionCase(line: "upx-login --exec -- mkfif", expected: ["mkfifo"]),
         CompletionCase(line: "upx-login -q exec dircolor", expected: ["dircolors"]),
         CompletionCase(line: "upx-login --profile alpha exec -- printen", expected: ["printenv"]),
+        CompletionCase(line: "upx-login --keyring user --timeout 5 exec printen", expected: ["printenv"]),
+        CompletionCase(line: "upx-login --min-valid 1h --exec dircolor", expected: ["dircolors"]),
         CompletionCase(line: "upx-login exec upx-perm s", expected: ["secret.txt"]),
         CompletionCase(line: "upx-totp --algorithm ", expected: algorithms),
         CompletionCase(line: "upx-totp -a ", expected: algorithms),
