@@ -126,8 +126,8 @@ struct LifecycleEndToEndTests {
         #expect(!(try keyctl.run(["show", "@u"], as: user).stdout.contains("upx:")))
     }
 
-    @Test("sixth login in five minutes refused")
-    func sixthLoginRefused() throws {
+    @Test("sixth login in five minutes rejected")
+    func sixthLoginRejected() throws {
         let keyctl = try Keyctl()
         let standIn = try StandIn(["--fail", "token:http500"])
         let profile = uniqueProfile("e2e-limit")
@@ -138,10 +138,10 @@ struct LifecycleEndToEndTests {
             #expect(failed.status == 5)
         }
         let requests = try standIn.totalRequests()
-        let refused = try runCommand(login, ["--print", "-P", profile], environment: standIn.loginEnvironment())
-        #expect(refused.status == 7)
-        #expect(refused.stdout.isEmpty)
-        #expect(refused.stderr.contains("refusing another login of profile \(profile): 5 logins in the last 5m already"))
+        let rejected = try runCommand(login, ["--print", "-P", profile], environment: standIn.loginEnvironment())
+        #expect(rejected.status == 7)
+        #expect(rejected.stdout.isEmpty)
+        #expect(rejected.stderr.contains("refusing another login of profile \(profile): 5 logins in the last 5m already"))
         #expect(try standIn.totalRequests() == requests)
 
         let forced = try runCommand(login, ["--force", "-q", "-P", profile], environment: standIn.loginEnvironment())

@@ -17,7 +17,7 @@ private let invalidTokenReply = jsonReply(401, """
     {"status":"error","errors":[{"errorCode":"UDAPI100050","message":"Invalid token used to access API"}]}
     """)
 /// 7 is libcurl's CURLE_COULDNT_CONNECT.
-private let refused = TransportError(url: FakeAccount.apiBaseURL, code: 7, reason: "Couldn't connect to server")
+private let connectionRefused = TransportError(url: FakeAccount.apiBaseURL, code: 7, reason: "Couldn't connect to server")
 
 /// One in-process run of upx-login and what it left behind.
 private struct NetworkRun {
@@ -50,10 +50,10 @@ private func runNetwork(
         let transport = FakeTransport { request in
             switch request.route {
             case profileRoute:
-                guard let profile else { throw refused }
+                guard let profile else { throw connectionRefused }
                 return profile
             case logoutRoute:
-                guard let logout else { throw refused }
+                guard let logout else { throw connectionRefused }
                 return logout
             default:
                 return table[request.route] ?? HTTPResponse(status: 404)
@@ -193,7 +193,7 @@ private func storedToken(_ keyring: MemoryKeyring) -> String? {
         + "revoking their tokens)\n"))
 }
 
-@Test func logoutRefusedKeepsKey() {
+@Test func logoutRejectedKeepsKey() {
     let (keyring, _) = cachedKeyring()
     let extended = jsonReply(403, """
         {"status":"error","errors":[{"errorCode":"UDAPI100067","message":"Not permitted with an extended_token"}]}

@@ -62,7 +62,7 @@ private let clockSeconds: Int64 = 1_773_100_800
     try LoginRateLimit(keyring: keyring, profile: "p").check(at: clockSeconds)
 }
 
-@Test func loginCommandSixthLoginRefused() {
+@Test func loginCommandSixthLoginRejected() {
     // A bot restarting after each failed login: every attempt counts.
     let keyring = MemoryKeyring()
     var server = FakeUpstox()
@@ -70,11 +70,11 @@ private let clockSeconds: Int64 = 1_773_100_800
     for _ in 0..<5 {
         #expect(runLogin(["--quiet"], keyring: keyring, server: server).status == 5)
     }
-    let refused = runLogin(["--print"], keyring: keyring)
-    #expect(refused.status == 7)
-    #expect(refused.requestCount == 0)
-    #expect(refused.output.isEmpty)
-    #expect(refused.error.hasPrefix("upx-login: refusing another login of profile default"))
+    let rejected = runLogin(["--print"], keyring: keyring)
+    #expect(rejected.status == 7)
+    #expect(rejected.requestCount == 0)
+    #expect(rejected.output.isEmpty)
+    #expect(rejected.error.hasPrefix("upx-login: refusing another login of profile default"))
     #expect(runLogin(["--force", "--quiet"], keyring: keyring).status == 0)
 }
 

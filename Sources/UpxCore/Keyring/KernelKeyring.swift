@@ -78,7 +78,7 @@ public struct KernelKeyring: KeyringStore {
     public func find(name: String) throws -> Int32? {
         let id = keyctl_search(try keyring.serial(forKey: name), "user", name, 0)
         if id >= 0 { return Int32(id) }
-        // A revoked session keyring is worth a remedy; a revoked or expired key is simply gone.
+        // A revoked session keyring needs a remedy. A revoked or expired key is simply gone.
         if errno == ENOKEY || errno == EKEYEXPIRED || (errno == EKEYREVOKED && keyring != .session) { return nil }
         throw failure("search for", name)
     }
@@ -99,7 +99,7 @@ public struct KernelKeyring: KeyringStore {
         let serials = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: key_serial_t.self), count: count)
         return serials.compactMap { id in
             guard let description = describe(id) else { return nil }
-            // type;uid;gid;perm;description, where only the description may hold ';'.
+            // type;uid;gid;perm;description, where only the description may contain ';'.
             let fields = description.split(separator: ";", maxSplits: 4, omittingEmptySubsequences: false)
             guard fields.count == 5, fields[0] == "user", fields[4].hasPrefix(prefix) else { return nil }
             return KeyringEntry(id: id, name: String(fields[4]), keyring: keyring)

@@ -7,8 +7,8 @@ public enum ShellKind: String, CaseIterable, Sendable {
     /// The values `--shell` accepts, as listed in help and messages.
     public static let optionValues = "sh, bash, zsh, fish or csh (tcsh; dash, ash, ksh and mksh as sh)"
 
-    /// Returns the shell for a `--shell` value, which also takes tcsh as csh and dash, ash, ksh
-    /// and mksh as sh; nil for any other name.
+    /// Returns the shell for a `--shell` value, or nil for an unknown name. tcsh counts as csh,
+    /// and dash, ash, ksh and mksh count as sh.
     public init?(optionValue: String) {
         switch optionValue {
         case "tcsh": self = .csh

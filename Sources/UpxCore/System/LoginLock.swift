@@ -53,8 +53,8 @@ public final class LoginLock {
     }
 
     /// Creates `folder` with mode 0700 and checks that it is a real folder of this user that
-    /// no other user can enter, because a folder another user controls could hold a lock file
-    /// that blocks every login.
+    /// no other user can enter, because a folder another user controls could contain a lock
+    /// file that blocks every login.
     private static func checkedFolder(_ folder: String) throws -> String {
         if mkdir(folder, 0o700) != 0 && errno != EEXIST {
             throw LockError(path: folder, reason: String(cString: strerror(errno)))

@@ -143,7 +143,7 @@ public indirect enum OrderedJSON: Equatable, Sendable {
         output += "\""
     }
 
-    /// Whether the scalar is a C0 control, DEL or a C1 control.
+    /// Returns whether the scalar is a C0 control, DEL or a C1 control.
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }

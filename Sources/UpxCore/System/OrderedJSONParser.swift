@@ -3,7 +3,7 @@
 
 /// A JSON text that could not be parsed: what was wrong and at which byte.
 public struct JSONParseError: Error, Equatable, Sendable {
-    /// What was wrong, such as "unexpected character".
+    /// The problem, such as "unexpected character".
     public let reason: String
     /// The 1-based position of the offending byte in the input.
     public let byte: Int

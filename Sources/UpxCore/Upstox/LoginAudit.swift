@@ -7,7 +7,7 @@ import Glibc
 /// One audited event. Values are identifiers and times only, never a secret or token.
 public struct AuditEvent: Sendable {
     /// `login`, `relogin` (after --verify-online found the token dead), `refused`, `failure`,
-    /// `logout` or `purge`.
+    /// `logout`, `logout-failure` or `purge`.
     public var outcome: String
     public var profile: String
     public var keyring: String
@@ -44,10 +44,10 @@ public struct AuditEvent: Sendable {
     }
 
     static func plain(_ value: String) -> String {
-        let kept = value.prefix(80).map { character -> Character in
+        let characters = value.prefix(80).map { character -> Character in
             character.isASCII && (character.isLetter || character.isNumber || "._:@+-".contains(character)) ? character : "_"
         }
-        return kept.isEmpty ? "-" : String(kept)
+        return characters.isEmpty ? "-" : String(characters)
     }
 }
 
@@ -67,7 +67,7 @@ public struct LoginAudit {
     /// Records one event. A failure to write the file is only a warning, because the login has
     /// already happened.
     public func record(_ event: AuditEvent, at now: Date) {
-        let level = event.outcome == "failure" || event.outcome == "refused" ? LOG_NOTICE : LOG_INFO
+        let level = ["failure", "logout-failure", "refused"].contains(event.outcome) ? LOG_NOTICE : LOG_INFO
         upx_syslog("upx-login", LOG_AUTHPRIV | level, event.fields)
 
         guard let filePath else { return }

@@ -180,7 +180,7 @@ public enum LoginCommand {
     }
 
     /// Pairs of options that cannot go together, because the first would ignore the second.
-    /// --purge covers every profile and keyring; --logout and --status never log in.
+    /// --purge covers every profile and keyring, and --logout and --status never log in.
     static let exclusions: [(option: String, others: [String])] = [
         ("purge", ["profile", "keyring", "env-file", "force", "verify-online", "min-valid"]),
         ("status", ["force", "verify-online", "env-file"]),
@@ -195,7 +195,7 @@ public enum LoginCommand {
         let actions = ["status", "purge", "logout", "list-profiles", "check-config"].filter(arguments.has)
         if actions.count > 1 { throw UsageError.conflictingOptions("--" + actions[0], "--" + actions[1]) }
 
-        // Only --status has a --json form; no action prints a token or runs a command.
+        // No action prints a token or runs a command, and only --status has a --json form.
         let output = try LoginOutputRequest(arguments)
         if let action = actions.first, output.command != nil || (output.format != nil && (action != "status" || output.format != .json)) {
             let other = ["exec", "export", "print", "json", "format"].first(where: arguments.has) ?? "exec"

@@ -29,7 +29,7 @@ public struct LoginRateLimit {
     struct Record: Codable, Equatable {
         /// Unix seconds of each login start in the window, oldest first.
         var starts: [Int64]
-        /// Unix seconds until which Upstox refuses to generate an OTP.
+        /// Unix seconds until which Upstox generates no OTP.
         var otpBlockedUntil: Int64?
         /// Unix seconds when Upstox last rejected the PIN.
         var pinRejectedAt: Int64?
@@ -118,7 +118,7 @@ public struct LoginRateLimit {
     }
 }
 
-/// A login that upx-login refused to start.
+/// A login that upx-login rejected before it started.
 public enum LoginLimitError: ToolError {
     case tooManyLogins(profile: String, count: Int, nextAllowed: Int64, now: Int64)
     case otpBlocked(profile: String, until: Int64, now: Int64)

@@ -99,7 +99,7 @@ extension LoginCommand {
                     try keyring.unlink(entry)
                     removed += 1
                     if !quiet { context.streams.err("upx-login: removed key \(entry.name) (id \(entry.id)) from the \(kind.displayName)\n") }
-                    // One line per token; the rate limit's keys go with their profile's.
+                    // One line per token, because a rate-limit key belongs to its profile's token.
                     if let profile = TokenCache.profile(ofTokenKey: entry.name) {
                         audit.record(AuditEvent(outcome: "purge", profile: profile, keyring: kind.rawValue), at: context.clock.now())
                     }

@@ -8,8 +8,8 @@ public enum RetryAfter {
     /// The shortest wait taken from a Retry-After, so that `0` or a past date cannot make
     /// upx-login send its retries back to back.
     public static let minimumSeconds: Double = 1
-    /// The longest wait read from a Retry-After. Any wait over a minute ends the run with a
-    /// message, so the cap only keeps the number in range.
+    /// The maximum wait read from a Retry-After. Any wait over a minute ends the run with a
+    /// message, so this cap only keeps the number in range.
     public static let maximumSeconds: Double = 365 * 86_400
 
     /// Returns the wait in seconds that `value` requests at `now`, from 1 s (also for `0` or a
