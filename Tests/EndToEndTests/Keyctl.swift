@@ -29,6 +29,23 @@ struct Keyctl {
         }
     }
 
+    /// Unlinks key `name` and its `NAME:logins` from the user's persistent keyring. Tests use
+    /// this instead of `upx-login --purge`, which would also remove keys of tests running beside them.
+    func removeFromPersistent(_ name: String, as user: TestUser) throws {
+        let script = """
+            keyring=$(keyctl get_persistent @s) || exit 1
+            for key in "$1" "$1:logins"; do
+                id=$(keyctl search "$keyring" user "$key" 2>/dev/null) && keyctl unlink "$id" "$keyring"
+            done
+            exit 0
+            """
+        let result = try user.run([path, "session", "-", "/bin/sh", "-c", script, "sh", name],
+                                  environment: baseEnvironment(home: user.home))
+        if result.status != 0 {
+            throw StandInFailure(reason: "keyctl could not unlink \(name) from the persistent keyring: \(result.stderr)")
+        }
+    }
+
     /// Runs keyctl in a new anonymous session keyring, so it possesses nothing upx added.
     @discardableResult
     func run(_ arguments: [String], as user: TestUser? = nil) throws -> CommandResult {

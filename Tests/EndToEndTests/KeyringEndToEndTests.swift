@@ -34,7 +34,7 @@ struct KeyringEndToEndTests {
         let profile = uniqueProfile("e2e-persistent")
         let environment = userEnvironment(standIn, user, tools)
         let login = tools.appendingPathComponent("upx-login").path
-        defer { _ = try? user.run([keyctl.path, "session", "-", login, "--purge", "-q"], environment: environment) }
+        defer { try? keyctl.removeFromPersistent("upx:\(profile)", as: user) }
 
         let first = try user.run([keyctl.path, "session", "-", login, "--print", "--keyring", "persistent", "-P", profile],
                                  environment: environment, directory: tools)
