@@ -47,6 +47,21 @@ private let clockSeconds: Int64 = 1_773_100_800
     }
 }
 
+@Test func loginCommandConfigurationErrorNotCounted() throws {
+    // Someone fixing a typo in their settings sends nothing to Upstox, so the limit ignores it.
+    let keyring = MemoryKeyring()
+    var broken = loginEnvironment
+    broken["UPSTOX_TOTP_SECRET"] = "not base32!"
+    for _ in 0..<6 {
+        let run = runLogin(["--quiet"], keyring: keyring, environment: broken)
+        #expect(run.status == 3)
+        #expect(run.requestCount == 0)
+    }
+    #expect(try LoginRateLimit(keyring: keyring, profile: "default").recentStarts(at: clockSeconds).isEmpty)
+    #expect(runLogin(["--quiet"], keyring: keyring).status == 0)
+    #expect(try LoginRateLimit(keyring: keyring, profile: "default").recentStarts(at: clockSeconds).count == 1)
+}
+
 @Test func otpBlockRefusesForTenMinutes() throws {
     let keyring = MemoryKeyring()
     let limit = LoginRateLimit(keyring: keyring, profile: "p")

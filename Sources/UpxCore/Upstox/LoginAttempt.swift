@@ -18,10 +18,12 @@ extension LoginCommand {
             if useKeyring {
                 try cache.keyring.checkWritable(name: cache.keyName, payloadSize: 2048)
                 if !arguments.has("force") { try limit.check(at: now) }
-                try limit.recordStart(at: now)
             }
+            // The start is counted once the settings are read, so a configuration error costs
+            // none of the logins the limit allows.
             let record = try logIn(
-                context, configuration, network: network, requestID: requestID, quiet: arguments.has("quiet"), log: log)
+                context, configuration, network: network, requestID: requestID, quiet: arguments.has("quiet"), log: log,
+                beforeFirstRequest: { if useKeyring { try limit.recordStart(at: now) } })
             if useKeyring { try? limit.recordSuccess(at: now) }
             return record
         } catch let error as ToolError {
@@ -49,10 +51,11 @@ extension LoginCommand {
         }
     }
 
-    /// Runs the six steps with the configured credentials and returns the new record.
+    /// Reads the settings, calls `beforeFirstRequest`, runs the six steps with the configured
+    /// credentials and returns the new record.
     static func logIn(
         _ context: Context, _ configuration: Configuration, network: NetworkOptions = NetworkOptions(),
-        requestID: String, quiet: Bool, log: DebugLog
+        requestID: String, quiet: Bool, log: DebugLog, beforeFirstRequest: () throws -> Void
     ) throws -> TokenRecord {
         let credentials = try LoginSettings.credentials(from: configuration)
         if let debug = try LoginSettings.optional("UPSTOX_DEBUG", from: configuration), LoginSettings.debugFlag(debug) == true {
@@ -74,6 +77,7 @@ extension LoginCommand {
             retryPolicy: network.retryPolicy(context, quiet: quiet), clock: context.clock,
             makeTOTPCode: { try LoginSettings.totpCode(credentials.totpSecret, at: context.clock.now()) },
             requestID: requestID, log: log.write)
+        try beforeFirstRequest()
         let grant = try flow.run()
         try checkToken(grant.accessToken)
 
