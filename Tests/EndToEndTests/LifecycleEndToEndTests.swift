@@ -141,7 +141,7 @@ struct LifecycleEndToEndTests {
         let rejected = try runCommand(login, ["--print", "-P", profile], environment: standIn.loginEnvironment())
         #expect(rejected.status == 7)
         #expect(rejected.stdout.isEmpty)
-        #expect(rejected.stderr.contains("refusing another login of profile \(profile): 5 logins in the last 5m already"))
+        #expect(rejected.stderr.contains("login of profile \(profile) not started: 5 logins in the last 5m already"))
         #expect(try standIn.totalRequests() == requests)
 
         let forced = try runCommand(login, ["--force", "-q", "-P", profile], environment: standIn.loginEnvironment())

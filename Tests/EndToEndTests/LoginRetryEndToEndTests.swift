@@ -162,7 +162,7 @@ struct LoginRetryEndToEndTests {
         #expect(result.stdout.isEmpty)
         #expect(try standIn.requestCount("twofa_v4") == 1)
         #expect(try standIn.stats()["wrong_pins"] as? Int == 1)
-        #expect(result.stderr.hasPrefix("upx-login: step 4 (PIN) refused by Upstox: incorrect PIN (1017106: "))
+        #expect(result.stderr.hasPrefix("upx-login: step 4 (PIN) rejected by Upstox: incorrect PIN (1017106: "))
     }
 
     @Test("OTP block names time")

@@ -263,7 +263,7 @@ func loginCommandShortLivedCacheLogsIn(_ secondsLeft: Int64) {
     #expect(run.output.isEmpty)
     #expect(storedRecord(keyring) == record)
     #expect(keyring.keys["upx:default"]?.timeoutSeconds == 1)
-    #expect(run.error.hasPrefix("upx-login: step 4 (PIN) refused by Upstox: incorrect PIN"))
+    #expect(run.error.hasPrefix("upx-login: step 4 (PIN) rejected by Upstox: incorrect PIN"))
     #expect(run.error.filter { $0 == "\n" }.count == 1)
     expectNoCanary(in: run.error, "error output")
 }

@@ -442,14 +442,14 @@ func loginFlowIncorrectPINNotRetried(_ status: Int) {
 
     #expect(pinRequests(run).count == 1)
     #expect(run.transport.routes.last == FakeUpstox.pinRoute(.r2026))
-    #expect(run.toolError?.exitCode == .authenticationRefused)
+    #expect(run.toolError?.exitCode == .authenticationRejected)
 }
 
 @Test func loginFlowIncorrectPINMessage() throws {
     var server = FakeUpstox()
     server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(200, incorrectPIN)
     let error = try #require(runFlow(server).toolError)
-    #expect(error.message.hasPrefix("step 4 (PIN) refused by Upstox: incorrect PIN (1017106: Incorrect PIN. 4 attempts left); "))
+    #expect(error.message.hasPrefix("step 4 (PIN) rejected by Upstox: incorrect PIN (1017106: Incorrect PIN. 4 attempts left); "))
     #expect(error.message.contains("five wrong PINs lock the account"))
     expectNoCanary(in: error.message)
 }
@@ -461,7 +461,7 @@ func loginFlowIncorrectPINNotRetried(_ status: Int) {
 
     #expect(run.requests(to: FakeUpstox.pinRoute(.r2025)).count == 1)
     #expect(run.transport.routes.last == FakeUpstox.pinRoute(.r2025))
-    #expect(run.toolError?.exitCode == .authenticationRefused)
+    #expect(run.toolError?.exitCode == .authenticationRejected)
 }
 
 @Test(arguments: [
@@ -599,7 +599,7 @@ func loginFlowUnsafeRedirectRejected(_ location: String) {
     let run = runFlow(server)
 
     #expect(run.transport.requests.count == 1)
-    #expect(run.toolError?.exitCode == .authenticationRefused)
+    #expect(run.toolError?.exitCode == .authenticationRejected)
     #expect(run.toolError?.message.contains("client id and redirect URI do not match the app") == true)
 }
 
@@ -620,29 +620,29 @@ private func failingRun(_ route: String, _ reply: HTTPResponse) throws -> any To
     let error = try failingRun(FakeUpstox.otpGenerateRoute, jsonReply(200, """
         {"success":false,"error":{"code":"1017016","message":"userId is required"}}
         """))
-    #expect(error.exitCode == .authenticationRefused)
-    #expect(error.message.hasPrefix("step 2 (OTP generate) refused by Upstox: request refused (1017016: userId is required); "))
+    #expect(error.exitCode == .authenticationRejected)
+    #expect(error.message.hasPrefix("step 2 (OTP generate) rejected by Upstox: request rejected (1017016: userId is required); "))
 }
 
 @Test func replyLoginServiceUnknownCode() throws {
     let error = try failingRun(FakeUpstox.totpRoute(.r2026), jsonReply(200, """
         {"success":false,"error":{"code":"1099999","message":"Something new"}}
         """))
-    #expect(error.exitCode == .authenticationRefused)
-    #expect(error.message == "step 3 (TOTP verify) refused by Upstox: 1099999 Something new")
+    #expect(error.exitCode == .authenticationRejected)
+    #expect(error.message == "step 3 (TOTP verify) rejected by Upstox: 1099999 Something new")
 }
 
 @Test func replyLoginServiceSuccessFalseWithoutError() throws {
     let error = try failingRun(FakeUpstox.oauthRoute, jsonReply(200, #"{"success":false}"#))
-    #expect(error.exitCode == .authenticationRefused)
-    #expect(error.message.hasPrefix("step 5 (OAuth approval) refused by Upstox: unknown"))
+    #expect(error.exitCode == .authenticationRejected)
+    #expect(error.message.hasPrefix("step 5 (OAuth approval) rejected by Upstox: unknown"))
 }
 
 @Test func replyWrongOTP() throws {
     let error = try failingRun(FakeUpstox.totpRoute(.r2026), jsonReply(200, """
         {"success":false,"error":{"code":"UDAPI100500","message":"Invalid OTP. 2 attempts left"}}
         """))
-    #expect(error.exitCode == .authenticationRefused)
+    #expect(error.exitCode == .authenticationRejected)
     #expect(error.message.contains("wrong OTP"))
 }
 
@@ -650,22 +650,22 @@ private func failingRun(_ route: String, _ reply: HTTPResponse) throws -> any To
     let error = try failingRun(FakeUpstox.tokenRoute, jsonReply(401, """
         {"status":"error","errors":[{"errorCode":"UDAPI100016","message":"Invalid Credentials","propertyPath":null}]}
         """))
-    #expect(error.exitCode == .authenticationRefused)
-    #expect(error.message.hasPrefix("step 6 (token exchange) refused by Upstox: invalid client credentials (UDAPI100016: Invalid Credentials); "))
+    #expect(error.exitCode == .authenticationRejected)
+    #expect(error.message.hasPrefix("step 6 (token exchange) rejected by Upstox: invalid client credentials (UDAPI100016: Invalid Credentials); "))
 }
 
 @Test func replyAPIOlderErrorCode() throws {
     let error = try failingRun(FakeUpstox.tokenRoute, jsonReply(400, """
         {"status":"error","errors":[{"error_code":"UDAPI100073","message":"Client id inactive"}]}
         """))
-    #expect(error.exitCode == .authenticationRefused)
+    #expect(error.exitCode == .authenticationRejected)
     #expect(error.message.contains("(UDAPI100073: Client id inactive)"))
 }
 
 @Test func replyAPIStatusErrorOnly() throws {
     let error = try failingRun(FakeUpstox.tokenRoute, jsonReply(400, #"{"status":"error","message":"Bad request"}"#))
-    #expect(error.exitCode == .authenticationRefused)
-    #expect(error.message == "step 6 (token exchange) refused by Upstox: unknown Bad request")
+    #expect(error.exitCode == .authenticationRejected)
+    #expect(error.message == "step 6 (token exchange) rejected by Upstox: unknown Bad request")
 }
 
 @Test func replyTooManyRequestsRetryAfter() throws {

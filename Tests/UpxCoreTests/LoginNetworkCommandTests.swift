@@ -200,7 +200,7 @@ private func storedToken(_ keyring: MemoryKeyring) -> String? {
         """)
     let run = runNetwork(["--logout"], keyring: keyring, logout: extended)
 
-    #expect(run.status == ExitCode.authenticationRefused.rawValue)
+    #expect(run.status == ExitCode.authenticationRejected.rawValue)
     #expect(storedToken(keyring) == cachedToken)
     #expect(run.error.contains("an extended token cannot make this request"))
 }

@@ -163,7 +163,7 @@ private func pinRequests(_ run: FlowRun) -> [HTTPRequest] {
 
     #expect(pinRequests(run).count == 1)
     #expect(run.waits.isEmpty)
-    #expect(run.toolError?.exitCode == .authenticationRefused)
+    #expect(run.toolError?.exitCode == .authenticationRejected)
 }
 
 // MARK: - Transient failures
@@ -277,7 +277,7 @@ func retryAfterInvalid(_ value: String) {
 
     #expect(run.requests(to: FakeUpstox.otpGenerateRoute).count == 1)
     #expect(error.exitCode == .rateLimited)
-    #expect(error.message == "step 2 (OTP generate) refused by Upstox: OTP generation blocked after too many tries "
+    #expect(error.message == "step 2 (OTP generate) rejected by Upstox: OTP generation blocked after too many tries "
         + "(1017069: OTP generation is blocked for 10 minutes); try again after 14:42 IST (about 10 minutes)")
 }
 
@@ -317,7 +317,7 @@ func errorCodeHasMessage(_ code: String) throws {
         now: Date(timeIntervalSince1970: morning), timeZone: FixedTimeZone(.india))
 
     #expect(error.exitCode == known.exitCode)
-    #expect(error.message.contains("refused by Upstox: \(known.meaning) (\(code): server text); "))
+    #expect(error.message.contains("rejected by Upstox: \(known.meaning) (\(code): server text); "))
     if ErrorCodes.retryTime(for: code, now: Date(timeIntervalSince1970: morning), timeZone: FixedTimeZone(.india)) == nil {
         #expect(error.message.hasSuffix(known.hint))
     } else {
@@ -330,6 +330,6 @@ func errorCodeHasMessage(_ code: String) throws {
     let run = runFlow(transport(failing: FakeUpstox.otpGenerateRoute, with: [.success(reply)]))
     let error = try #require(run.toolError)
 
-    #expect(error.exitCode == .authenticationRefused)
-    #expect(error.message == "step 2 (OTP generate) refused by Upstox: 1099999 Something new went wrong")
+    #expect(error.exitCode == .authenticationRejected)
+    #expect(error.message == "step 2 (OTP generate) rejected by Upstox: 1099999 Something new went wrong")
 }

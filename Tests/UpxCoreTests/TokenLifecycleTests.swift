@@ -34,7 +34,7 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(keyring.keys["upx:p:logins"]?.timeoutSeconds == 300)
 }
 
-@Test func rateLimitRefusalNamesNextTime() throws {
+@Test func rateLimitRejectionNamesNextTime() throws {
     let limit = LoginRateLimit(keyring: MemoryKeyring(), profile: "desk")
     for _ in 0..<5 { try limit.recordStart(at: clockSeconds) }
     do {
@@ -42,7 +42,7 @@ private let clockSeconds: Int64 = 1_773_100_800
         Issue.record("a 6th login was allowed")
     } catch let error as LoginLimitError {
         #expect(error.exitCode == .rateLimited)
-        #expect(error.message.hasPrefix("refusing another login of profile desk: 5 logins in the last 5m already"))
+        #expect(error.message.hasPrefix("login of profile desk not started: 5 logins in the last 5m already"))
         #expect(error.message.contains("in 4m (--force logs in anyway)"))
     }
 }
@@ -62,7 +62,7 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(try LoginRateLimit(keyring: keyring, profile: "default").recentStarts(at: clockSeconds).count == 1)
 }
 
-@Test func otpBlockRefusesForTenMinutes() throws {
+@Test func otpBlockRejectsForTenMinutes() throws {
     let keyring = MemoryKeyring()
     let limit = LoginRateLimit(keyring: keyring, profile: "p")
     try limit.recordOTPBlock(at: clockSeconds)
@@ -89,7 +89,7 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(rejected.status == 7)
     #expect(rejected.requestCount == 0)
     #expect(rejected.output.isEmpty)
-    #expect(rejected.error.hasPrefix("upx-login: refusing another login of profile default"))
+    #expect(rejected.error.hasPrefix("upx-login: login of profile default not started"))
     #expect(runLogin(["--force", "--quiet"], keyring: keyring).status == 0)
 }
 

@@ -8,7 +8,7 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case usage = 2
     /// Bad input or configuration: a malformed secret, token, URI or file, or a missing credential.
     case badInput = 3
-    case authenticationRefused = 4
+    case authenticationRejected = 4
     case network = 5
     case keyring = 6
     /// Rate-limited by upx or Upstox, or the account is locked.
@@ -25,7 +25,7 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
         case .negative: "negative answer: expired, mismatch, findings, nothing cached"
         case .usage: "usage error: unknown option, missing or extra argument"
         case .badInput: "bad input or configuration: malformed secret, token, URI or file, missing credential, unwritable output"
-        case .authenticationRefused: "authentication refused by Upstox"
+        case .authenticationRejected: "authentication rejected by Upstox"
         case .network: "network or protocol error"
         case .keyring: "kernel keyring error"
         case .rateLimited: "rate-limited or locked out"

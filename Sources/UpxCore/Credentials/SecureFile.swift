@@ -3,7 +3,7 @@
 import CSystem
 import Glibc
 
-/// Reading files that hold secrets, refusing ones that other users could read or replace.
+/// Reading files that hold secrets, rejecting ones that other users could read or replace.
 public enum SecureFile {
     /// Parses the env file at `path`; nil when there is no such file.
     public static func readEnvFile(at path: String, environment: [String: String] = [:]) throws -> DotEnvFile? {

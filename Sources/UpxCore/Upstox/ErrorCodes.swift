@@ -28,41 +28,41 @@ public enum ErrorCodes {
         KnownErrorCode(
             code: "UDAPI100068", meaning: "client id and redirect URI do not match the app",
             hint: "check UPSTOX_CLIENT_ID and UPSTOX_REDIRECT_URI against the app in the Upstox developer console",
-            exitCode: .authenticationRefused),
+            exitCode: .authenticationRejected),
         KnownErrorCode(
             code: "UDAPI100016", meaning: "invalid client credentials",
             hint: "check UPSTOX_CLIENT_ID and UPSTOX_CLIENT_SECRET; regenerate the secret in the developer console if unsure",
-            exitCode: .authenticationRefused),
+            exitCode: .authenticationRejected),
         KnownErrorCode(
             code: tooManyRequests, meaning: "too many requests",
             hint: "wait a minute and try again; --retries sets how often upx-login retries by itself",
             exitCode: .rateLimited),
         KnownErrorCode(
             code: invalidToken, meaning: "invalid or expired token",
-            hint: "log in again with 'upx-login --force'", exitCode: .authenticationRefused),
+            hint: "log in again with 'upx-login --force'", exitCode: .authenticationRejected),
         KnownErrorCode(
             code: "UDAPI100073", meaning: "client id inactive",
-            hint: "reactivate the app in the Upstox developer console", exitCode: .authenticationRefused),
+            hint: "reactivate the app in the Upstox developer console", exitCode: .authenticationRejected),
         KnownErrorCode(
             code: outsideOpeningHours, meaning: "the API is open only from 05:30 to 24:00 IST",
             hint: "try again after 05:30 IST", exitCode: .rateLimited),
         KnownErrorCode(
             code: "UDAPI100500", meaning: "wrong OTP",
             hint: "check the clock (timedatectl) and UPSTOX_TOTP_SECRET; compare with 'upx-totp'",
-            exitCode: .authenticationRefused),
+            exitCode: .authenticationRejected),
         KnownErrorCode(
-            code: "1017016", meaning: "request refused",
-            hint: "check UPSTOX_USERNAME (10-digit mobile number) and the client id", exitCode: .authenticationRefused),
+            code: "1017016", meaning: "request rejected",
+            hint: "check UPSTOX_USERNAME (10-digit mobile number) and the client id", exitCode: .authenticationRejected),
         KnownErrorCode(
             code: otpGenerationBlocked, meaning: "OTP generation blocked after too many tries",
             hint: "wait about 10 minutes before the next login", exitCode: .rateLimited),
         KnownErrorCode(
             code: "1017106", meaning: "incorrect PIN",
             hint: "check UPSTOX_PIN_CODE before trying again: five wrong PINs lock the account",
-            exitCode: .authenticationRefused),
+            exitCode: .authenticationRejected),
         KnownErrorCode(
             code: "UDAPI100057", meaning: "authorization code unknown or already used",
-            hint: "each code works once; run upx-login again for a new login", exitCode: .authenticationRefused),
+            hint: "each code works once; run upx-login again for a new login", exitCode: .authenticationRejected),
         KnownErrorCode(
             code: "UDAPI100036", meaning: "malformed token request",
             hint: "Upstox could not read the form upx-login sent, so the protocol may have changed; "
@@ -70,15 +70,15 @@ public enum ErrorCodes {
             exitCode: .network),
         KnownErrorCode(
             code: "UDAPI100067", meaning: "an extended token cannot make this request",
-            hint: "the extended token is read-only; use the access token", exitCode: .authenticationRefused),
+            hint: "the extended token is read-only; use the access token", exitCode: .authenticationRejected),
     ]
 
     public static func lookup(_ code: String) -> KnownErrorCode? {
         table.first { $0.code == code }
     }
 
-    /// Returns when a refusal with `code` ends, as clock text for the user, or nil for a code
-    /// whose refusal has no known end.
+    /// Returns when a rejection with `code` ends, as clock text for the user, or nil for a code
+    /// whose rejection has no known end.
     public static func retryTime(for code: String, now: Date, timeZone: any LocalTimeZone) -> String? {
         let seconds = CalendarTime.wholeSeconds(now)
         switch code {

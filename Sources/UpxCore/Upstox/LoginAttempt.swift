@@ -27,11 +27,11 @@ extension LoginCommand {
             if useKeyring { try? limit.recordSuccess(at: now) }
             return record
         } catch let error as ToolError {
-            // A refusal sent nothing, so it has no request id worth looking up.
+            // A rejection by upx sent nothing, so it has no request id worth looking up.
             event.requestID = requestID
-            if error is LoginLimitError { (event.outcome, event.requestID) = ("refused", nil) }
+            if error is LoginLimitError { (event.outcome, event.requestID) = ("rejected", nil) }
             switch error as? UpstoxError {
-            case .refused(let step, let code, let serverMessage, _)?:
+            case .rejected(let step, let code, let serverMessage, _)?:
                 event.errorCode = code
                 // The next wrong PIN may be the fifth, which locks the account.
                 if useKeyring && (code == ErrorCodes.incorrectPIN || (step == .pinVerify && UpstoxError.saysLocked(serverMessage))) {
@@ -39,7 +39,7 @@ extension LoginCommand {
                 }
             case .serverFault(_, _, let code, _)?:
                 event.errorCode = code
-            case .refusedUntil(_, let code, _, _)?:
+            case .rejectedUntil(_, let code, _, _)?:
                 event.errorCode = code
                 if code == ErrorCodes.otpGenerationBlocked, useKeyring { try? limit.recordOTPBlock(at: now) }
             default:

@@ -1,4 +1,4 @@
-// The audit trail of upx-login: one line per login, refusal, failure and logout.
+// The audit trail of upx-login: one line per login, rejection, failure and logout.
 
 import CSystem
 import FoundationEssentials
@@ -6,7 +6,7 @@ import Glibc
 
 /// One audited event. Values are identifiers and times only, never a secret or token.
 public struct AuditEvent: Sendable {
-    /// `login`, `relogin` (after --verify-online found the token dead), `refused`, `failure`,
+    /// `login`, `relogin` (after --verify-online found the token dead), `rejected`, `failure`,
     /// `logout`, `logout-failure` or `purge`.
     public var outcome: String
     public var profile: String
@@ -16,7 +16,7 @@ public struct AuditEvent: Sendable {
     public var expiresAt: Int64?
     /// The `x-request-id` of the login, which Upstox support can look up.
     public var requestID: String?
-    /// For a failure or refusal: the exit status and the server's error code when there is one.
+    /// For a failure or rejection: the exit status and the server's error code when there is one.
     public var exitStatus: Int32?
     public var errorCode: String?
 
@@ -67,7 +67,7 @@ public struct LoginAudit {
     /// Records one event. A failure to write the file is only a warning, because the login has
     /// already happened.
     public func record(_ event: AuditEvent, at now: Date) {
-        let level = ["failure", "logout-failure", "refused"].contains(event.outcome) ? LOG_NOTICE : LOG_INFO
+        let level = ["failure", "logout-failure", "rejected"].contains(event.outcome) ? LOG_NOTICE : LOG_INFO
         upx_syslog("upx-login", LOG_AUTHPRIV | level, event.fields)
 
         guard let filePath else { return }

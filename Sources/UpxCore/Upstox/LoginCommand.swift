@@ -86,9 +86,9 @@ public enum LoginCommand {
             systemd user units); the kernel drops that keyring 3 days after its last use, and each
             run renews it. --keyring session keeps it in the session keyring of this login only.
 
-            At most 5 logins per profile reach Upstox in any 5 minutes; more are refused (exit 7)
+            At most 5 logins per profile reach Upstox in any 5 minutes; more are rejected (exit 7)
             until --force, and so is every login for 10 minutes after Upstox blocked OTP
-            generation (1017069). Each login, refusal, failure, logout and purge is logged to
+            generation (1017069). Each login, rejection, failure, logout and purge is logged to
             syslog (facility authpriv) with profile, user id, expiry and request id, never a secret.
             --status exits 0 when the cached token is valid (with --min-valid: for more than that);
             --status --json prints the record without the tokens, with state, valid and recent_logins.

@@ -134,16 +134,16 @@ public enum LoginLimitError: ToolError {
     public var message: String {
         switch self {
         case .tooManyLogins(let profile, let count, let nextAllowed, let now):
-            return "refusing another login of profile \(profile): \(count) logins in the last "
+            return "login of profile \(profile) not started: \(count) logins in the last "
                 + "\(DurationText.format(LoginRateLimit.windowSeconds)) already; the next is allowed at "
                 + "\(Self.clockTime(nextAllowed)), in \(DurationText.format(max(nextAllowed - now, 1))) "
                 + "(--force logs in anyway)"
         case .otpBlocked(let profile, let until, let now):
-            return "refusing a login of profile \(profile): Upstox blocked OTP generation (1017069) until about "
+            return "login of profile \(profile) not started: Upstox blocked OTP generation (1017069) until about "
                 + "\(Self.clockTime(until)), in \(DurationText.format(max(until - now, 1))); "
                 + "try again then (--force tries anyway)"
         case .pinRejected(let profile, let at):
-            return "refusing a login of profile \(profile): Upstox rejected its PIN (1017106) at \(Self.clockTime(at)), "
+            return "login of profile \(profile) not started: Upstox rejected its PIN (1017106) at \(Self.clockTime(at)), "
                 + "and five wrong PINs lock the account; correct UPSTOX_PIN_CODE "
                 + "('upx-login --check-config' shows where it comes from), then run 'upx-login --force'"
         }

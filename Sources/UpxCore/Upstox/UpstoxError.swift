@@ -4,10 +4,10 @@ import FoundationEssentials
 
 /// A failed request to Upstox, naming the login step.
 public enum UpstoxError: ToolError {
-    /// The server judged a request and refused it with an error code.
-    case refused(step: LoginStep, code: String, serverMessage: String, httpStatus: Int)
-    /// A refusal that lasts until a known time, given as local clock text such as `14:42 IST (about 10 minutes)`.
-    case refusedUntil(step: LoginStep, code: String, serverMessage: String, retryTime: String)
+    /// The server judged a request and rejected it with an error code.
+    case rejected(step: LoginStep, code: String, serverMessage: String, httpStatus: Int)
+    /// A rejection that lasts until a known time, given as local clock text such as `14:42 IST (about 10 minutes)`.
+    case rejectedUntil(step: LoginStep, code: String, serverMessage: String, retryTime: String)
     /// A 5xx reply, or a 404 or 405 where the path must exist, with the body's error code.
     case serverFault(step: LoginStep, httpStatus: Int, code: String, serverMessage: String)
     /// A rate limit (HTTP 429 or UDAPI10005) on the last of `attempts` attempts.
@@ -25,11 +25,11 @@ public enum UpstoxError: ToolError {
 
     public var exitCode: ExitCode {
         switch self {
-        case .refused(_, let code, let serverMessage, _):
+        case .rejected(_, let code, let serverMessage, _):
             if Self.saysLocked(serverMessage) { return .rateLimited }
-            return ErrorCodes.lookup(code)?.exitCode ?? .authenticationRefused
-        case .refusedUntil(_, let code, _, _):
-            return ErrorCodes.lookup(code)?.exitCode ?? .authenticationRefused
+            return ErrorCodes.lookup(code)?.exitCode ?? .authenticationRejected
+        case .rejectedUntil(_, let code, _, _):
+            return ErrorCodes.lookup(code)?.exitCode ?? .authenticationRejected
         case .serverFault: return .network
         case .tooManyRequests: return .rateLimited
         case .badReply, .network, .timedOut, .noRevision: return .network
@@ -39,20 +39,20 @@ public enum UpstoxError: ToolError {
 
     public var message: String {
         switch self {
-        case .refused(let step, let code, let serverMessage, _) where Self.saysLocked(serverMessage):
-            return "\(step.label) refused by Upstox: the account is locked (\(code): \(Self.printable(serverMessage))); "
+        case .rejected(let step, let code, let serverMessage, _) where Self.saysLocked(serverMessage):
+            return "\(step.label) rejected by Upstox: the account is locked (\(code): \(Self.printable(serverMessage))); "
                 + "unlock it in the Upstox app or web login before running upx-login again"
         case .serverFault(let step, let status, let code, let serverMessage):
             return "\(step.label) failed: Upstox answered HTTP \(status) (\(code): \(Self.printable(serverMessage))); try again later"
-        case .refused(let step, let code, let serverMessage, _):
+        case .rejected(let step, let code, let serverMessage, _):
             let shown = Self.printable(serverMessage)
             guard let known = ErrorCodes.lookup(code) else {
-                return "\(step.label) refused by Upstox: \(code) \(shown)"
+                return "\(step.label) rejected by Upstox: \(code) \(shown)"
             }
-            return "\(step.label) refused by Upstox: \(known.meaning) (\(code): \(shown)); \(known.hint)"
-        case .refusedUntil(let step, let code, let serverMessage, let retryTime):
-            let meaning = ErrorCodes.lookup(code)?.meaning ?? "refused"
-            return "\(step.label) refused by Upstox: \(meaning) (\(code): \(Self.printable(serverMessage))); "
+            return "\(step.label) rejected by Upstox: \(known.meaning) (\(code): \(shown)); \(known.hint)"
+        case .rejectedUntil(let step, let code, let serverMessage, let retryTime):
+            let meaning = ErrorCodes.lookup(code)?.meaning ?? "rejected"
+            return "\(step.label) rejected by Upstox: \(meaning) (\(code): \(Self.printable(serverMessage))); "
                 + "try again after \(retryTime)"
         case .tooManyRequests(let step, let status, let retryAfter, let attempts):
             return Self.rateLimitMessage(step: step, httpStatus: status, retryAfterSeconds: retryAfter, attempts: attempts)
@@ -87,9 +87,9 @@ public enum UpstoxError: ToolError {
             return .serverFault(step: step, httpStatus: status, code: code, serverMessage: message)
         }
         if let retryTime = ErrorCodes.retryTime(for: code, now: now, timeZone: timeZone) {
-            return .refusedUntil(step: step, code: code, serverMessage: message, retryTime: retryTime)
+            return .rejectedUntil(step: step, code: code, serverMessage: message, retryTime: retryTime)
         }
-        return .refused(step: step, code: code, serverMessage: message, httpStatus: status)
+        return .rejected(step: step, code: code, serverMessage: message, httpStatus: status)
     }
 
     private static func rateLimitMessage(step: LoginStep, httpStatus: Int, retryAfterSeconds: Int?, attempts: Int) -> String {
@@ -108,7 +108,7 @@ public enum UpstoxError: ToolError {
         return "\(step.label) rate-limited by Upstox (\(source))\(tries); \(advice)"
     }
 
-    /// Returns whether a refusal reports a locked account, which no retry can fix.
+    /// Returns whether a rejection reports a locked account, which no retry can fix.
     static func saysLocked(_ serverMessage: String) -> Bool {
         // The whole word: "OTP generation blocked" is a wait, not a lock.
         serverMessage.lowercased().split(whereSeparator: { !$0.isLetter }).contains("locked")
