@@ -64,8 +64,19 @@ private let morning: Double = 1_773_133_280
     #expect(run.requests(to: FakeUpstox.otpGenerateRoute).count == 1)
     #expect(run.waits.isEmpty)
     #expect(error.exitCode == .rateLimited)
-    #expect(error.message == "step 2 (OTP generate) rate-limited by Upstox (HTTP 429); Upstox asks for a wait of 2m "
-        + "(Retry-After: 120), longer than the 60 s upx-login waits by itself; try again after that")
+    #expect(error.message == "step 2 (OTP generate) rate-limited by Upstox (HTTP 429); Upstox's Retry-After asks for a wait of 2m, "
+        + "longer than the 60 s upx-login waits by itself; try again after that")
+}
+
+@Test func retryAfterLongHTTPDateShownAsDuration() throws {
+    // Two hours after the fixed clock's 09:01:20 UTC.
+    let reply = HTTPResponse(status: 429, headers: ["retry-after": "Tue, 10 Mar 2026 11:01:20 GMT"])
+    let run = runFlow(
+        transport(failing: FakeUpstox.otpGenerateRoute, with: [.success(reply)]), clock: FixedClock(unixSeconds: morning))
+    let error = try #require(run.toolError)
+
+    #expect(run.waits.isEmpty)
+    #expect(error.message.contains("Upstox's Retry-After asks for a wait of 2h, longer than"))
 }
 
 @Test(arguments: [0, 0.5, 0.999])

@@ -97,7 +97,8 @@ public enum UpstoxError: ToolError {
         let tries = attempts > 1 ? " on all \(attempts) attempts" : ""
         var advice: String
         if let retryAfter = retryAfterSeconds, Double(retryAfter) > RetryPolicy.maximumWait {
-            advice = "Upstox asks for a wait of \(DurationText.format(Int64(retryAfter))) (Retry-After: \(retryAfter)), "
+            // Retry-After may be a date, so the wait is shown as a duration rather than the header's text.
+            advice = "Upstox's Retry-After asks for a wait of \(DurationText.format(Int64(retryAfter))), "
                 + "longer than the \(Int(RetryPolicy.maximumWait)) s upx-login waits by itself; try again after that"
         } else if let retryAfter = retryAfterSeconds {
             advice = "wait \(retryAfter) s and try again"
