@@ -135,9 +135,31 @@ struct KeyringEndToEndTests {
         #expect(blocked.stderr.contains("--no-keyring"))
         #expect(try standIn.totalRequests() == 0)
 
-        let unstored = try runCommand(python, [blocker, login, "--print", "--no-keyring"], environment: standIn.loginEnvironment())
+        // --no-keyring counts logins in a file of the runtime folder, so each test takes its own.
+        var environment = standIn.loginEnvironment()
+        environment["XDG_RUNTIME_DIR"] = try makeTemporaryFolder("upx-e2e-runtime").path
+        let unstored = try runCommand(python, [blocker, login, "--print", "--no-keyring"], environment: environment)
         #expect(unstored.status == 0, "stderr: \(unstored.stderr)")
         #expect(try standIn.issuedTokens() == [unstored.stdout.trimmingCharacters(in: .newlines)])
+    }
+
+    @Test("wrong PIN without keyring stops restarts")
+    func wrongPINWithoutKeyringStopsRestarts() throws {
+        // A container whose seccomp profile blocks the keyring, restarted after each failure.
+        let standIn = try StandIn()
+        let python = try requireProgram("python3", package: "python3")
+        let blocker = packageRoot.appendingPathComponent("Tests/support/without-keyring-calls.py").path
+        let login = builtToolsFolder.appendingPathComponent("upx-login").path
+        var environment = standIn.loginEnvironment()
+        environment["XDG_RUNTIME_DIR"] = try makeTemporaryFolder("upx-e2e-runtime").path
+        environment["UPSTOX_PIN_CODE"] = "000000"
+
+        for expected: Int32 in [4, 7, 7, 7, 7, 7] {
+            let result = try runCommand(python, [blocker, login, "--print", "--no-keyring"], environment: environment)
+            #expect(result.status == expected, "stderr: \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+        #expect(try standIn.stats()["wrong_pins"] as? Int == 1)
     }
 
     /// Returns an ordinary test user, the tools in a folder it can read, and keyctl.

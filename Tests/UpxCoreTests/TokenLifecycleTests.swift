@@ -197,15 +197,61 @@ func cacheServesOnlyAboveMinimum(secondsLeft: Int64, minimum: Int64, served: Boo
     #expect(runLogin(["--print", "--min-valid", "2h"], keyring: keyring, environment: environment).requestCount == 7)
 }
 
-@Test func loginCommandNoKeyringStoresNothing() {
+@Test func loginCommandNoKeyringStoresNothing() throws {
     let (keyring, _) = keyringWithRecord(secondsLeft: 3_600)
-    let run = runLogin(["--no-keyring", "--print"], keyring: keyring)
+    var environment = loginEnvironment
+    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    let run = runLogin(["--no-keyring", "--print"], keyring: keyring, environment: environment)
     #expect(run.status == 0)
     #expect(run.requestCount == 7)
     #expect(run.output == FakeAccount.accessToken + "\n")
     #expect(storedRecord(keyring)?.accessToken == "cached-token")
     #expect(keyring.keys["upx:default:logins"] == nil)
     #expect(run.error.contains("not stored (--no-keyring)"))
+}
+
+@Test func noKeyringLoginCountedInFile() throws {
+    let runtime = try temporaryFolder()
+    var environment = loginEnvironment
+    environment["XDG_RUNTIME_DIR"] = runtime
+    #expect(runLogin(["--no-keyring", "--quiet"], environment: environment).status == 0)
+
+    let limit = LoginRateLimit(folder: runtime + "/upx", profile: "default")
+    #expect(try limit.recentStarts(at: clockSeconds) == [clockSeconds])
+    var status = stat()
+    #expect(lstat(runtime + "/upx/login-default.limits", &status) == 0)
+    #expect(status.st_mode & 0o777 == 0o600)
+}
+
+@Test func noKeyringWrongPINStopsNextLogin() throws {
+    // A container restarting after each failure has no keyring, and five wrong PINs lock the account.
+    var environment = loginEnvironment
+    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    var server = FakeUpstox()
+    server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(
+        200, #"{"success":false,"error":{"code":"1017106","message":"Incorrect PIN"}}"#)
+    #expect(runLogin(["--no-keyring"], server: server, environment: environment).status == 4)
+
+    let again = runLogin(["--no-keyring"], server: server, environment: environment)
+    #expect(again.status == 7)
+    #expect(again.requestCount == 0)
+    #expect(again.error.contains("Upstox rejected its PIN (1017106) at "))
+    #expect(runLogin(["--no-keyring", "--force", "--quiet"], environment: environment).status == 0)
+    #expect(runLogin(["--no-keyring", "--quiet"], environment: environment).status == 0)
+}
+
+@Test func limitFileUnreadableRejected() throws {
+    var environment = loginEnvironment
+    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    let folder = environment["XDG_RUNTIME_DIR"]! + "/upx"
+    #expect(mkdir(folder, 0o700) == 0)
+    #expect(mkdir(folder + "/login-default.limits", 0o700) == 0)
+
+    let run = runLogin(["--no-keyring", "--print"], environment: environment)
+    #expect(run.status == 3)
+    #expect(run.requestCount == 0)
+    #expect(run.output.isEmpty)
+    #expect(run.error.hasPrefix("upx-login: cannot keep the login count of a --no-keyring login in \(folder)/login-default.limits: "))
 }
 
 @Test(arguments: [["--no-keyring", "--keyring", "user"], ["--status", "--purge"], ["--no-keyring", "--status"]])

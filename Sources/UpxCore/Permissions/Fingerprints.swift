@@ -71,19 +71,8 @@ struct FingerprintStore {
         }
         let text = JSONValue.object(["version": .number(1), "files": .object(files)]).serialized(pretty: true) + "\n"
 
-        let temporary = "\(path).\(getpid()).tmp"
-        let descriptor = upx_open_mode(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .fingerprintStore(path: path, reason: systemErrorText(errno)) }
-        let failure = writeAll(descriptor, text) ?? (fchmod(descriptor, 0o600) == 0 && fsync(descriptor) == 0 ? nil : errno)
-        close(descriptor)
-        if let failure {
-            unlink(temporary)
+        if let failure = replaceFile(path, with: text) {
             throw .fingerprintStore(path: path, reason: systemErrorText(failure))
-        }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw .fingerprintStore(path: path, reason: systemErrorText(code))
         }
     }
 

@@ -1,5 +1,6 @@
 // Standard output, error and input as values, so the core can be tested without a process.
 
+import CSystem
 import Glibc
 
 /// The three standard streams of a tool run.
@@ -78,6 +79,27 @@ public func writeAll(_ descriptor: Int32, _ bytes: inout [UInt8]) -> Int32? {
             return errno
         }
         offset += written
+    }
+    return nil
+}
+
+/// Replaces the file at `path` with `text` through a new file of mode 0600 renamed over it,
+/// so that a reader sees the old content or the new, never a part. Returns the errno of a
+/// failure, or nil.
+public func replaceFile(_ path: String, with text: String) -> Int32? {
+    let temporary = "\(path).\(getpid()).tmp"
+    let descriptor = upx_open_mode(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else { return errno }
+    let failure = writeAll(descriptor, text) ?? (fchmod(descriptor, 0o600) == 0 && fsync(descriptor) == 0 ? nil : errno)
+    close(descriptor)
+    if let failure {
+        unlink(temporary)
+        return failure
+    }
+    guard rename(temporary, path) == 0 else {
+        let code = errno
+        unlink(temporary)
+        return code
     }
     return nil
 }

@@ -11,20 +11,23 @@ extension LoginCommand {
     ) throws -> TokenRecord {
         let useKeyring = !arguments.has("no-keyring")
         var event = AuditEvent(outcome: "failure", profile: cache.profile, keyring: useKeyring ? cache.kind.rawValue : "none")
-        let limit = LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
         let now = CalendarTime.wholeSeconds(context.clock.now())
         let requestID = LoginClient.newRequestID()
+        var limit: LoginRateLimit?
         do {
             if useKeyring {
                 try cache.keyring.checkWritable(name: cache.keyName, payloadSize: 2048)
-                if !arguments.has("force") { try limit.check(at: now) }
+                limit = LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
+            } else {
+                limit = LoginRateLimit(folder: try LoginLock.privateFolder(context.environment), profile: cache.profile)
             }
+            if !arguments.has("force") { try limit?.check(at: now) }
             // The start is counted once the settings are read, so a configuration error costs
             // none of the logins the limit allows.
             let record = try logIn(
                 context, configuration, network: network, requestID: requestID, quiet: arguments.has("quiet"), log: log,
-                beforeFirstRequest: { if useKeyring { try limit.recordStart(at: now) } })
-            if useKeyring { try? limit.recordSuccess(at: now) }
+                beforeFirstRequest: { try limit?.recordStart(at: now) })
+            try? limit?.recordSuccess(at: now)
             return record
         } catch let error as ToolError {
             // A rejection by upx sent nothing, so it has no request id worth looking up.
@@ -34,14 +37,14 @@ extension LoginCommand {
             case .rejected(let step, let code, let serverMessage, _)?:
                 event.errorCode = code
                 // The next wrong PIN may be the fifth, which locks the account.
-                if useKeyring && (code == ErrorCodes.incorrectPIN || (step == .pinVerify && UpstoxError.saysLocked(serverMessage))) {
-                    try? limit.recordPINRejection(at: now)
+                if code == ErrorCodes.incorrectPIN || (step == .pinVerify && UpstoxError.saysLocked(serverMessage)) {
+                    try? limit?.recordPINRejection(at: now)
                 }
             case .serverFault(_, _, let code, _)?:
                 event.errorCode = code
             case .rejectedUntil(_, let code, _, _)?:
                 event.errorCode = code
-                if code == ErrorCodes.otpGenerationBlocked, useKeyring { try? limit.recordOTPBlock(at: now) }
+                if code == ErrorCodes.otpGenerationBlocked { try? limit?.recordOTPBlock(at: now) }
             default:
                 break
             }

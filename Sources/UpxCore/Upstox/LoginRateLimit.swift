@@ -1,6 +1,8 @@
 // upx-login's own brake on network logins, counted per profile in the keyring.
 
+import CSystem
 import FoundationEssentials
+import Glibc
 
 /// At most `maximumLogins` network logins per profile in any `windowSeconds`, none while
 /// Upstox has blocked OTP generation (error 1017069), and none after Upstox rejected the PIN
@@ -8,6 +10,8 @@ import FoundationEssentials
 ///
 /// The starts are kept in the key `upx:PROFILE:logins` of the same keyring as the token, so
 /// every process of the user sees them and the kernel drops them when the window has passed.
+/// A `--no-keyring` login keeps them in a file beside its login lock instead, because a wrong
+/// PIN in a container's restart loop would otherwise lock the account.
 public struct LoginRateLimit {
     public static let maximumLogins = 5
     public static let windowSeconds: Int64 = 300
@@ -15,15 +19,20 @@ public struct LoginRateLimit {
     /// so a job that retries every few minutes must not get there.
     public static let pinRejectionSeconds: Int64 = 7 * 86_400
 
-    let keyring: any KeyringStore
+    private let store: any LimitRecordStore
     let profile: String
 
+    /// Keeps the record in the key `upx:PROFILE:logins` of `keyring`.
     public init(keyring: any KeyringStore, profile: String) {
-        self.keyring = keyring
+        store = KeyringLimitRecord(keyring: keyring, name: "upx:\(profile):logins")
         self.profile = profile
     }
 
-    var keyName: String { "upx:\(profile):logins" }
+    /// Keeps the record in the file `login-PROFILE.limits` of `folder`, a folder only the user can enter.
+    public init(folder: String, profile: String) {
+        store = FileLimitRecord(path: "\(folder)/login-\(profile).limits")
+        self.profile = profile
+    }
 
     /// The payload of the key.
     struct Record: Codable, Equatable {
@@ -98,7 +107,7 @@ public struct LoginRateLimit {
     /// Reads the record and drops what has passed. An unreadable payload counts as empty,
     /// because this key only slows logins down and must never stop them for good.
     private func current(at now: Int64) throws -> Record {
-        guard let payload = try keyring.read(name: keyName),
+        guard let payload = try store.read(),
               var record = try? JSONDecoder().decode(Record.self, from: Data(payload)) else {
             return Record(starts: [])
         }
@@ -114,7 +123,63 @@ public struct LoginRateLimit {
         let payload = Array((try? encoder.encode(record)) ?? Data())
         let lastStart = record.starts.last.map { $0 + Self.windowSeconds } ?? now
         let end = max(lastStart, record.otpBlockedUntil ?? now, record.pinRejectedAt.map { $0 + Self.pinRejectionSeconds } ?? now)
-        _ = try keyring.store(name: keyName, payload: payload, timeoutSeconds: UInt32(clamping: max(end - now, 1)))
+        try store.write(payload, keepSeconds: UInt32(clamping: max(end - now, 1)))
+    }
+}
+
+/// Where the rate limit keeps its record.
+protocol LimitRecordStore {
+    /// Returns the stored record, or nil when there is none.
+    func read() throws -> [UInt8]?
+    /// Stores the record, which may be dropped `keepSeconds` from now.
+    func write(_ payload: [UInt8], keepSeconds: UInt32) throws
+}
+
+/// The record as a key that the kernel drops when it has timed out.
+struct KeyringLimitRecord: LimitRecordStore {
+    let keyring: any KeyringStore
+    let name: String
+
+    func read() throws -> [UInt8]? {
+        try keyring.read(name: name)
+    }
+
+    func write(_ payload: [UInt8], keepSeconds: UInt32) throws {
+        _ = try keyring.store(name: name, payload: payload, timeoutSeconds: keepSeconds)
+    }
+}
+
+/// The record as a file of mode 0600. Nothing deletes it, since `LoginRateLimit` ignores the
+/// starts and blocks that have passed.
+struct FileLimitRecord: LimitRecordStore {
+    let path: String
+
+    func read() throws -> [UInt8]? {
+        let descriptor = upx_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        if descriptor < 0 && errno == ENOENT { return nil }
+        guard descriptor >= 0 else { throw LimitFileError(path: path, code: errno) }
+        defer { close(descriptor) }
+        guard let bytes = readAll(descriptor, limit: 1 << 16) else { throw LimitFileError(path: path, code: errno) }
+        return bytes
+    }
+
+    func write(_ payload: [UInt8], keepSeconds: UInt32) throws {
+        if let code = replaceFile(path, with: String(decoding: payload, as: UTF8.self) + "\n") {
+            throw LimitFileError(path: path, code: code)
+        }
+    }
+}
+
+/// The rate limit's file could not be read or written.
+public struct LimitFileError: ToolError {
+    public let path: String
+    public let code: Int32
+
+    public var exitCode: ExitCode { .badInput }
+
+    public var message: String {
+        "cannot keep the login count of a --no-keyring login in \(path): \(String(cString: strerror(code))); "
+            + "remove the file or set XDG_RUNTIME_DIR to a private folder"
     }
 }
 
