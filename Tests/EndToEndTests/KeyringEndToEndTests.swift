@@ -123,12 +123,7 @@ struct KeyringEndToEndTests {
     @Test("blocked keyring calls fail, no-keyring works")
     func blockedKeyringCallsFail() throws {
         let standIn = try StandIn()
-        let python = try requireProgram("python3", package: "python3")
-        let blocker = packageRoot.appendingPathComponent("Tests/support/without-keyring-calls.py").path
-        let login = builtToolsFolder.appendingPathComponent("upx-login").path
-
-        let blocked = try runCommand(python, [blocker, login, "--print", "-P", uniqueProfile()],
-                                     environment: standIn.loginEnvironment())
+        let blocked = try runWithoutKeyringCalls(["--print", "-P", uniqueProfile()], environment: standIn.loginEnvironment())
         #expect(blocked.status == 6, "stderr: \(blocked.stderr)")
         #expect(blocked.stdout.isEmpty)
         #expect(blocked.stderr.contains("keyring system calls are blocked"))
@@ -138,7 +133,7 @@ struct KeyringEndToEndTests {
         // --no-keyring counts logins in a file of the runtime folder, so each test takes its own.
         var environment = standIn.loginEnvironment()
         environment["XDG_RUNTIME_DIR"] = try makeTemporaryFolder("upx-e2e-runtime").path
-        let unstored = try runCommand(python, [blocker, login, "--print", "--no-keyring"], environment: environment)
+        let unstored = try runWithoutKeyringCalls(["--print", "--no-keyring"], environment: environment)
         #expect(unstored.status == 0, "stderr: \(unstored.stderr)")
         #expect(try standIn.issuedTokens() == [unstored.stdout.trimmingCharacters(in: .newlines)])
     }
@@ -147,19 +142,25 @@ struct KeyringEndToEndTests {
     func wrongPINWithoutKeyringStopsRestarts() throws {
         // A container whose seccomp profile blocks the keyring, restarted after each failure.
         let standIn = try StandIn()
-        let python = try requireProgram("python3", package: "python3")
-        let blocker = packageRoot.appendingPathComponent("Tests/support/without-keyring-calls.py").path
-        let login = builtToolsFolder.appendingPathComponent("upx-login").path
         var environment = standIn.loginEnvironment()
         environment["XDG_RUNTIME_DIR"] = try makeTemporaryFolder("upx-e2e-runtime").path
         environment["UPSTOX_PIN_CODE"] = "000000"
 
         for expected: Int32 in [4, 7, 7, 7, 7, 7] {
-            let result = try runCommand(python, [blocker, login, "--print", "--no-keyring"], environment: environment)
+            let result = try runWithoutKeyringCalls(["--print", "--no-keyring"], environment: environment)
             #expect(result.status == expected, "stderr: \(result.stderr)")
             #expect(result.stdout.isEmpty)
         }
         #expect(try standIn.stats()["wrong_pins"] as? Int == 1)
+    }
+
+    /// Runs upx-login under a seccomp filter that fails every keyring system call with EPERM,
+    /// as Docker's default profile does.
+    private func runWithoutKeyringCalls(_ arguments: [String], environment: [String: String]) throws -> CommandResult {
+        let python = try requireProgram("python3", package: "python3")
+        let blocker = packageRoot.appendingPathComponent("Tests/support/without-keyring-calls.py").path
+        let login = builtToolsFolder.appendingPathComponent("upx-login").path
+        return try runCommand(python, [blocker, login] + arguments, environment: environment)
     }
 
     /// Returns an ordinary test user, the tools in a folder it can read, and keyctl.

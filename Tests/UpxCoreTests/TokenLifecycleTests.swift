@@ -137,6 +137,20 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(blocks.otpBlockedUntil == nil)
 }
 
+@Test func pinRejectionNotRecordedWarns() {
+    // The start is the one key stored; recording the rejected PIN then finds the quota used up.
+    let keyring = FillingKeyring(storesLeft: 1)
+    var server = FakeUpstox()
+    server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(
+        200, #"{"success":false,"error":{"code":"1017106","message":"Incorrect PIN"}}"#)
+    let run = runLogin([], keyring: keyring, server: server)
+
+    #expect(run.status == 4)
+    #expect(run.error.contains("upx-login: warning: the rejected PIN could not be recorded, so the next run will send it again; "
+        + "correct UPSTOX_PIN_CODE first ("))
+    #expect(!run.error.contains(FakeAccount.pin))
+}
+
 @Test func pinRejectionLastsAWeek() throws {
     let keyring = MemoryKeyring()
     let limit = LoginRateLimit(keyring: keyring, profile: "p")
@@ -403,6 +417,32 @@ func statusAndPurgeRejectOutput(_ arguments: [String]) {
 
 @Test func auditFileEmptyNameIsUsageError() {
     #expect(runLogin(["--audit-log", ""]).status == 2)
+}
+
+/// A keyring in memory whose stores fail with EDQUOT once `storesLeft` have been made.
+private final class FillingKeyring: KeyringStore {
+    private let keys = MemoryKeyring()
+    private var storesLeft: Int
+
+    init(storesLeft: Int) {
+        self.storesLeft = storesLeft
+    }
+
+    func store(name: String, payload: [UInt8], timeoutSeconds: UInt32) throws -> Int32 {
+        guard storesLeft > 0 else { throw KeyringError(operation: "add", keyName: name, errorNumber: EDQUOT) }
+        storesLeft -= 1
+        return try keys.store(name: name, payload: payload, timeoutSeconds: timeoutSeconds)
+    }
+
+    func read(name: String) throws -> [UInt8]? { try keys.read(name: name) }
+
+    func remove(name: String) throws -> Bool { try keys.remove(name: name) }
+
+    func keyID(name: String) throws -> Int32? { try keys.keyID(name: name) }
+
+    func list(prefix: String) throws -> [KeyringEntry] { try keys.list(prefix: prefix) }
+
+    func unlink(_ entry: KeyringEntry) throws { try keys.unlink(entry) }
 }
 
 private func temporaryFolder() throws -> String {

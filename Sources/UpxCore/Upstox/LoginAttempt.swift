@@ -38,7 +38,13 @@ extension LoginCommand {
                 event.errorCode = code
                 // The next wrong PIN may be the fifth, which locks the account.
                 if code == ErrorCodes.incorrectPIN || (step == .pinVerify && UpstoxError.saysLocked(serverMessage)) {
-                    try? limit?.recordPINRejection(at: now)
+                    do {
+                        try limit?.recordPINRejection(at: now)
+                    } catch {
+                        let reason = (error as? ToolError)?.message ?? "\(error)"
+                        context.streams.err("upx-login: warning: the rejected PIN could not be recorded, so the next run "
+                            + "will send it again; correct UPSTOX_PIN_CODE first (\(reason))\n")
+                    }
                 }
             case .serverFault(_, _, let code, _)?:
                 event.errorCode = code

@@ -1,4 +1,5 @@
-// upx-login's own brake on network logins, counted per profile in the keyring.
+// upx-login's own brake on network logins, counted per profile in the keyring, or in a file
+// for --no-keyring logins.
 
 import CSystem
 import FoundationEssentials
