@@ -22,7 +22,16 @@ let loginEnvironment = [
     "UPSTOX_REDIRECT_URI": FakeAccount.redirectURI,
     "UPSTOX_API_BASE_URL": FakeAccount.apiBaseURL,
     "UPSTOX_SERVICE_BASE_URL": FakeAccount.serviceBaseURL,
+    "XDG_RUNTIME_DIR": testRuntimeFolder,
 ]
+
+/// A runtime folder of this test process, so that login locks and rate-limit files stay out
+/// of the folders of the user running the tests.
+let testRuntimeFolder: String = {
+    var template = Array("/tmp/upx-unit-run-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { fatalError("cannot create a folder in /tmp: \(String(cString: strerror(errno)))") }
+    return String(cString: made)
+}()
 
 /// A keyring that contains no key and whose `store` fails with EDQUOT, as the kernel's does when
 /// the user's key quota is used up.

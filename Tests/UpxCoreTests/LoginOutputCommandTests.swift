@@ -8,13 +8,6 @@ import Testing
 /// 2026-03-10 00:00:00 UTC.
 private let now: Int64 = 1_773_100_800
 
-private let environment = [
-    "UPSTOX_USERNAME": FakeAccount.mobile, "UPSTOX_PIN_CODE": FakeAccount.pin,
-    "UPSTOX_TOTP_SECRET": FakeAccount.totpSecret, "UPSTOX_CLIENT_ID": FakeAccount.clientID,
-    "UPSTOX_CLIENT_SECRET": FakeAccount.clientSecret, "UPSTOX_REDIRECT_URI": FakeAccount.redirectURI,
-    "UPSTOX_API_BASE_URL": FakeAccount.apiBaseURL, "UPSTOX_SERVICE_BASE_URL": FakeAccount.serviceBaseURL,
-]
-
 /// Runs upx-login with a fixed clock, `keyring` and the fake Upstox, and returns the exit
 /// status, stdout and stderr.
 private func runLogin(
@@ -24,7 +17,7 @@ private func runLogin(
     var error = ""
     let streams = Streams(out: { output += $0 }, err: { error += $0 }, readInput: { nil })
     let context = Context(
-        environment: environment, clock: FixedClock(unixSeconds: Double(now)), streams: streams, keyring: keyring,
+        environment: loginEnvironment, clock: FixedClock(unixSeconds: Double(now)), streams: streams, keyring: keyring,
         makeTransport: { server.makeTransport() }, workingDirectory: "/nonexistent-upx-test")
     let status = ToolRunner.run(LoginCommand.info, arguments: arguments, context: context, body: LoginCommand.run)
     return (status, output, error)
