@@ -138,7 +138,7 @@ private let clockSeconds: Int64 = 1_773_100_800
 }
 
 @Test func pinRejectionNotRecordedWarns() {
-    // The start is the one key stored; recording the rejected PIN then finds the quota used up.
+    // The start is the one key stored. Recording the rejected PIN then finds the quota used up.
     let keyring = FillingKeyring(storesLeft: 1)
     var server = FakeUpstox()
     server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(

@@ -128,7 +128,7 @@ public struct LoginRateLimit {
     }
 }
 
-/// Where the rate limit keeps its record.
+/// A place for the rate limit's record: a key or a file.
 protocol LimitRecordStore {
     /// Returns the stored record, or nil when there is none.
     func read() throws -> [UInt8]?
