@@ -167,6 +167,44 @@ struct LifecycleEndToEndTests {
         #expect(try standIn.requestCount("twofa_v4") + standIn.requestCount("twofa_v3") == 1)
     }
 
+    @Test("wrong PIN stops every profile and keyring")
+    func wrongPINStopsEveryProfileAndKeyring() throws {
+        let keyctl = try Keyctl()
+        let standIn = try StandIn()
+        let profiles = [uniqueProfile("e2e-pin"), uniqueProfile("e2e-pin")]
+        defer { for profile in profiles { try? keyctl.remove("upx:\(profile)") } }
+        var environment = standIn.loginEnvironment()
+        environment["UPSTOX_PIN_CODE"] = "000000"
+
+        let first = try runCommand(login, ["-q", "-P", profiles[0]], environment: environment)
+        #expect(first.status == 4, "stderr: \(first.stderr)")
+        let others = [["-P", profiles[1]], ["-P", profiles[0], "--no-keyring"], ["-P", profiles[0], "--keyring", "persistent"]]
+        for arguments in others {
+            let result = try runCommand(login, ["-q"] + arguments, environment: environment)
+            #expect(result.status == 7, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("Upstox rejected its PIN (1017106)"), "\(arguments)")
+        }
+        #expect(try standIn.stats()["wrong_pins"] as? Int == 1)
+    }
+
+    @Test("PIN timeout stops the next login")
+    func pinTimeoutStopsNextLogin() throws {
+        let keyctl = try Keyctl()
+        let standIn = try StandIn(["--fail", "twofa:slow=3"])
+        let profile = uniqueProfile("e2e-pin")
+        defer { try? keyctl.remove("upx:\(profile)") }
+        let environment = standIn.loginEnvironment()
+
+        let slow = try runCommand(login, ["-q", "-P", profile, "--timeout", "1"], environment: environment)
+        #expect(slow.status == 5, "stderr: \(slow.stderr)")
+        #expect(slow.stderr.contains("step 4 (PIN) failed: no reply within 1 s (--timeout); Upstox may have counted the PIN"))
+
+        let again = try runCommand(login, ["-q", "-P", profile], environment: environment)
+        #expect(again.status == 7, "stderr: \(again.stderr)")
+        #expect(again.stderr.contains("got no clear answer"))
+        #expect(try standIn.requestCount("twofa_v4") + standIn.requestCount("twofa_v3") == 1)
+    }
+
     @Test("OTP block remembered")
     func otpBlockRemembered() throws {
         let keyctl = try Keyctl()

@@ -33,6 +33,9 @@ enum TestAccount {
 final class StandIn {
     let process: Process
     let baseURL: String
+    /// The parent of the runtime folders of this stand-in's clients. upx-login keeps its login
+    /// locks and the account's stops there, so a wrong PIN in one test stops no other test.
+    private let runtimeRoot = NSTemporaryDirectory() + "upx-e2e-run-" + UUID().uuidString.prefix(8)
 
     /// Starts the stand-in with the test account and `extraArguments`, and waits for its URL.
     init(_ extraArguments: [String] = []) throws {
@@ -83,11 +86,21 @@ final class StandIn {
     deinit {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: runtimeRoot)
     }
 
-    /// Returns the environment upx-login needs to log in here.
+    /// Returns the environment upx-login needs to log in here, with an XDG_RUNTIME_DIR of this
+    /// stand-in's that belongs to the owner of `home`.
     func loginEnvironment(home: String = NSTemporaryDirectory()) -> [String: String] {
-        TestAccount.loginEnvironment(baseURL: baseURL, home: home)
+        var environment = TestAccount.loginEnvironment(baseURL: baseURL, home: home)
+        var owner = stat()
+        if stat(home, &owner) == 0 {
+            let runtime = "\(runtimeRoot)/\(owner.st_uid)"
+            _ = mkdir(runtimeRoot, 0o755)
+            if mkdir(runtime, 0o700) == 0 { _ = chown(runtime, owner.st_uid, owner.st_gid) }
+            environment["XDG_RUNTIME_DIR"] = runtime
+        }
+        return environment
     }
 
     /// Fetches the stand-in's request counts and issued tokens.

@@ -22,16 +22,26 @@ let loginEnvironment = [
     "UPSTOX_REDIRECT_URI": FakeAccount.redirectURI,
     "UPSTOX_API_BASE_URL": FakeAccount.apiBaseURL,
     "UPSTOX_SERVICE_BASE_URL": FakeAccount.serviceBaseURL,
-    "XDG_RUNTIME_DIR": testRuntimeFolder,
 ]
 
-/// A runtime folder of this test process, so that login locks and rate-limit files stay out
-/// of the folders of the user running the tests.
-let testRuntimeFolder: String = {
-    var template = Array("/tmp/upx-unit-run-XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else { fatalError("cannot create a folder in /tmp: \(String(cString: strerror(errno)))") }
-    return String(cString: made)
-}()
+/// Runs upx-login in-process with the context that `makeContext` builds from `environment`.
+/// Unless `environment` names an XDG_RUNTIME_DIR, the run gets a new one that is removed
+/// afterwards, so that its login locks and account stops reach no other run and no folder of
+/// the user running the tests.
+func runLoginCommand(
+    _ arguments: [String], environment: [String: String], makeContext: ([String: String]) -> Context
+) -> Int32 {
+    var environment = environment
+    var madeFolder: String?
+    if environment["XDG_RUNTIME_DIR"] == nil {
+        var template = Array("/tmp/upx-unit-run-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { fatalError("cannot create a folder in /tmp: \(String(cString: strerror(errno)))") }
+        madeFolder = String(cString: made)
+        environment["XDG_RUNTIME_DIR"] = madeFolder
+    }
+    defer { if let madeFolder { try? FileManager.default.removeItem(atPath: madeFolder) } }
+    return ToolRunner.run(LoginCommand.info, arguments: arguments, context: makeContext(environment), body: LoginCommand.run)
+}
 
 /// A keyring that contains no key and whose `store` fails with EDQUOT, as the kernel's does when
 /// the user's key quota is used up.
@@ -83,15 +93,16 @@ func runLogin(
     var transports: [FakeTransport] = []
     var waits: [Double] = []
     let streams = Streams(out: { output += $0 }, err: { error += $0 }, readInput: { nil })
-    let context = Context(
-        environment: environment, clock: FixedClock(unixSeconds: Double(now)), streams: streams, keyring: keyring,
-        makeTransport: {
-            let transport = server.makeTransport()
-            transports.append(transport)
-            return transport
-        },
-        workingDirectory: "/nonexistent-upx-test", sleep: { waits.append($0) })
-    let status = ToolRunner.run(LoginCommand.info, arguments: arguments, context: context, body: LoginCommand.run)
+    let status = runLoginCommand(arguments, environment: environment) { environment in
+        Context(
+            environment: environment, clock: FixedClock(unixSeconds: Double(now)), streams: streams, keyring: keyring,
+            makeTransport: {
+                let transport = server.makeTransport()
+                transports.append(transport)
+                return transport
+            },
+            workingDirectory: "/nonexistent-upx-test", sleep: { waits.append($0) })
+    }
     return LoginRun(status: status, output: output, error: error, transports: transports, waits: waits)
 }
 

@@ -62,11 +62,11 @@ private func runNetwork(
         transports.append(transport)
         return transport
     }
-    let context = Context(
-        environment: loginEnvironment.merging(extraEnvironment) { $1 }, clock: FixedClock(unixSeconds: Double(now)),
-        streams: streams, keyring: keyring, makeTransport: makeTransport, workingDirectory: "/nonexistent-upx-test",
-        sleep: { waits.append($0) })
-    let status = ToolRunner.run(LoginCommand.info, arguments: arguments, context: context, body: LoginCommand.run)
+    let status = runLoginCommand(arguments, environment: loginEnvironment.merging(extraEnvironment) { $1 }) { environment in
+        Context(
+            environment: environment, clock: FixedClock(unixSeconds: Double(now)), streams: streams, keyring: keyring,
+            makeTransport: makeTransport, workingDirectory: "/nonexistent-upx-test", sleep: { waits.append($0) })
+    }
     return NetworkRun(
         status: status, output: output, error: error, transports: transports, timeouts: timeouts, waits: waits)
 }

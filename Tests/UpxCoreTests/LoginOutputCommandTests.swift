@@ -16,10 +16,11 @@ private func runLogin(
     var output = ""
     var error = ""
     let streams = Streams(out: { output += $0 }, err: { error += $0 }, readInput: { nil })
-    let context = Context(
-        environment: loginEnvironment, clock: FixedClock(unixSeconds: Double(now)), streams: streams, keyring: keyring,
-        makeTransport: { server.makeTransport() }, workingDirectory: "/nonexistent-upx-test")
-    let status = ToolRunner.run(LoginCommand.info, arguments: arguments, context: context, body: LoginCommand.run)
+    let status = runLoginCommand(arguments, environment: loginEnvironment) { environment in
+        Context(
+            environment: environment, clock: FixedClock(unixSeconds: Double(now)), streams: streams, keyring: keyring,
+            makeTransport: { server.makeTransport() }, workingDirectory: "/nonexistent-upx-test")
+    }
     return (status, output, error)
 }
 

@@ -137,18 +137,110 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(blocks.otpBlockedUntil == nil)
 }
 
-@Test func pinRejectionNotRecordedWarns() {
-    // The start is the one key stored. Recording the rejected PIN then finds the quota used up.
+@Test func pinRejectionKeptWhenKeyringFull() throws {
+    // The start is the one key stored. The profile's record of the rejected PIN then finds the
+    // quota used up, and the account's stop file holds the stop.
     let keyring = FillingKeyring(storesLeft: 1)
+    var environment = loginEnvironment
+    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    let run = runLogin([], keyring: keyring, server: wrongPINServer(), environment: environment)
+    #expect(run.status == 4)
+    #expect(!run.error.contains("warning"))
+
+    let again = runLogin([], keyring: keyring, server: wrongPINServer(), environment: environment)
+    #expect(again.status == 7)
+    #expect(again.requestCount == 0)
+}
+
+@Test func stopFileUnwritableWarns() throws {
+    var environment = loginEnvironment
+    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    let folder = environment["XDG_RUNTIME_DIR"]! + "/upx"
+    #expect(mkdir(folder, 0o700) == 0)
+    // A folder where the new file would be written makes the write fail, even for root.
+    let stop = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile).path
+    #expect(mkdir(stop + ".\(getpid()).tmp", 0o700) == 0)
+
+    let run = runLogin([], server: wrongPINServer(), environment: environment)
+    #expect(run.status == 4)
+    #expect(run.error.contains("upx-login: warning: the outcome of this login could not be recorded, so the next run "
+        + "may send the same PIN again; check UPSTOX_PIN_CODE first (cannot use the stop file \(stop): "))
+    #expect(!run.error.contains(FakeAccount.pin))
+}
+
+@Test func wrongPINStopsOtherProfilesAndNoKeyring() throws {
+    // Five wrong PINs lock the account whichever profile or keyring sent them.
+    var environment = loginEnvironment
+    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    #expect(runLogin(["-P", "desk"], server: wrongPINServer(), environment: environment).status == 4)
+
+    for arguments in [["-P", "laptop"], ["--no-keyring"], ["-P", "desk", "--keyring", "persistent"]] {
+        let run = runLogin(arguments, environment: environment)
+        #expect(run.status == 7, "\(arguments)")
+        #expect(run.requestCount == 0, "\(arguments)")
+        #expect(run.error.contains("Upstox rejected its PIN (1017106) at "), "\(arguments)")
+    }
+}
+
+@Test func pinServerFaultStopsNextLogin() throws {
+    // A 5xx after the PIN was sent does not say whether Upstox counted a wrong PIN.
+    var environment = loginEnvironment
+    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    var server = FakeUpstox()
+    server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(503, #"{"status":"error","errors":[{"errorCode":"UDAPI100500"}]}"#)
+    let failed = runLogin([], server: server, environment: environment)
+    #expect(failed.status == 5)
+    #expect(failed.error.contains("Upstox may have counted the PIN"))
+    #expect(!failed.error.contains("try again later"))
+
+    let again = runLogin([], environment: environment)
+    #expect(again.status == 7)
+    #expect(again.requestCount == 0)
+    #expect(again.error.contains("the PIN request at 00:00 UTC got no clear answer, so Upstox may have counted a wrong PIN"))
+
+    // A forced login that succeeds lifts the stop.
+    #expect(runLogin(["--force", "--quiet"], environment: environment).status == 0)
+    #expect(runLogin(["--quiet", "-P", "other"], environment: environment).status == 0)
+}
+
+@Test func pinConnectTimeoutLeavesNoStop() throws {
+    // The connection never opened, so no PIN was sent.
+    let error = UpstoxError.timedOut(step: .pinVerify, limit: .connect(seconds: 10))
+    #expect(!error.leavesPINOutcomeUnknown)
+    #expect(UpstoxError.timedOut(step: .pinVerify, limit: .total(seconds: 30)).leavesPINOutcomeUnknown)
+    #expect(!UpstoxError.network(step: .otpGenerate, reason: "reset").leavesPINOutcomeUnknown)
+}
+
+@Test func stopFileUnreadableStopsLogin() throws {
+    var environment = loginEnvironment
+    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    let folder = environment["XDG_RUNTIME_DIR"]! + "/upx"
+    #expect(mkdir(folder, 0o700) == 0)
+    let stop = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile).path
+    #expect(FileManager.default.createFile(atPath: stop, contents: Data("{\"pin_rejected_at\":1}x".utf8)))
+
+    let run = runLogin([], environment: environment)
+    #expect(run.status == 7)
+    #expect(run.requestCount == 0)
+    #expect(run.error.contains("cannot read the stop file \(stop) (it is not a stop record)"))
+
+    #expect(runLogin(["--force", "--quiet"], environment: environment).status == 0)
+    #expect(!FileManager.default.fileExists(atPath: stop))
+}
+
+@Test func stopFileNamesNoMobileNumber() {
+    let path = AccountStops(folder: "/run/user/1000/upx", mobileNumber: FakeAccount.mobile).path
+    #expect(path.hasPrefix("/run/user/1000/upx/account-"))
+    #expect(path.hasSuffix(".stop"))
+    #expect(!path.contains(FakeAccount.mobile))
+}
+
+/// Returns a fake Upstox that rejects the PIN with 1017106.
+private func wrongPINServer() -> FakeUpstox {
     var server = FakeUpstox()
     server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(
         200, #"{"success":false,"error":{"code":"1017106","message":"Incorrect PIN"}}"#)
-    let run = runLogin([], keyring: keyring, server: server)
-
-    #expect(run.status == 4)
-    #expect(run.error.contains("upx-login: warning: the rejected PIN could not be recorded, so the next run will send it again; "
-        + "correct UPSTOX_PIN_CODE first ("))
-    #expect(!run.error.contains(FakeAccount.pin))
+    return server
 }
 
 @Test func pinRejectionLastsAWeek() throws {

@@ -107,6 +107,18 @@ func sha256(ofFile path: String, expecting status: FileStatus, displayedAs displ
         block.withUnsafeBufferPointer { nettle_sha256_update(&context, count, $0.baseAddress) }
     }
 
+    return sha256Digest(&context)
+}
+
+/// Computes the SHA-256 of `bytes` with Nettle, as lowercase hexadecimal.
+func sha256(of bytes: [UInt8]) -> String {
+    var context = sha256_ctx()
+    nettle_sha256_init(&context)
+    bytes.withUnsafeBufferPointer { nettle_sha256_update(&context, $0.count, $0.baseAddress) }
+    return sha256Digest(&context)
+}
+
+private func sha256Digest(_ context: inout sha256_ctx) -> String {
     var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_SIZE))
     let length = digest.count
     nettle_sha256_digest(&context, length, &digest)

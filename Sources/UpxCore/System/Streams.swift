@@ -88,6 +88,9 @@ public func writeAll(_ descriptor: Int32, _ bytes: inout [UInt8]) -> Int32? {
 /// failure, or nil.
 public func replaceFile(_ path: String, with text: String) -> Int32? {
     let temporary = "\(path).\(getpid()).tmp"
+    // A file of that name is left from a process that had this pid and died before renaming it,
+    // as happens to pid 1 in a container that restarts.
+    unlink(temporary)
     let descriptor = upx_open_mode(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else { return errno }
     let failure = writeAll(descriptor, text) ?? (fchmod(descriptor, 0o600) == 0 && fsync(descriptor) == 0 ? nil : errno)

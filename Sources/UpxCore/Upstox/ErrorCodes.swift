@@ -83,9 +83,7 @@ public enum ErrorCodes {
         let seconds = CalendarTime.wholeSeconds(now)
         switch code {
         case otpGenerationBlocked:
-            // The block lasts about 10 minutes, so name the next whole minute after that.
-            let end = (seconds + otpBlockSeconds + 59) / 60 * 60
-            return "\(clockTime(end, timeZone)) (about 10 minutes)"
+            return "\(clockTime(otpBlockEnd(after: seconds), timeZone)) (about 10 minutes)"
         case outsideOpeningHours:
             // 05:30 IST is 00:00 UTC, so the API opens at the next UTC midnight.
             let opening = (seconds / 86_400 + 1) * 86_400
@@ -96,6 +94,12 @@ public enum ErrorCodes {
         default:
             return nil
         }
+    }
+
+    /// Returns the end of an OTP block that began at `seconds`. The block lasts about 10 minutes,
+    /// so this is the next whole minute after that.
+    static func otpBlockEnd(after seconds: Int64) -> Int64 {
+        (seconds + otpBlockSeconds + 59) / 60 * 60
     }
 
     /// Formats Unix seconds as hours and minutes in the given zone: `14:42 IST`.

@@ -4,55 +4,47 @@
 import FoundationEssentials
 
 extension LoginCommand {
-    /// Checks the keyring and upx's own rate limit, runs the login, and audits a failure.
+    /// Checks the keyring, upx's own rate limit and the account's stops, runs the login, and
+    /// audits a failure.
     static func logIn(
         _ cache: TokenCache, _ configuration: Configuration, _ network: NetworkOptions, _ arguments: ParsedArguments,
         _ context: Context, audit: LoginAudit, log: DebugLog
     ) throws -> TokenRecord {
         let useKeyring = !arguments.has("no-keyring")
+        let force = arguments.has("force")
         var event = AuditEvent(outcome: "failure", profile: cache.profile, keyring: useKeyring ? cache.kind.rawValue : "none")
         let now = CalendarTime.wholeSeconds(context.clock.now())
         let requestID = LoginClient.newRequestID()
         var limit: LoginRateLimit?
+        var stops: AccountStops?
         do {
+            let folder = try LoginLock.privateFolder(context.environment)
             if useKeyring {
                 try cache.keyring.checkWritable(name: cache.keyName, payloadSize: 2048)
                 limit = LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
             } else {
-                limit = LoginRateLimit(folder: try LoginLock.privateFolder(context.environment), profile: cache.profile)
+                limit = LoginRateLimit(folder: folder, profile: cache.profile)
             }
-            if !arguments.has("force") { try limit?.check(at: now) }
-            // The start is counted once the settings are read, so a configuration error costs
-            // none of the logins the limit allows.
+            if !force { try limit?.check(at: now) }
+            // The stops need the mobile number, and the start is counted once the settings are
+            // read, so a configuration error costs none of the logins the limit allows.
             let record = try logIn(
                 context, configuration, network: network, requestID: requestID, quiet: arguments.has("quiet"), log: log,
-                beforeFirstRequest: { try limit?.recordStart(at: now) })
+                beforeFirstRequest: { credentials in
+                    stops = AccountStops(folder: folder, mobileNumber: credentials.mobileNumber)
+                    if !force { try stops?.check(profile: cache.profile, at: now) }
+                    try limit?.recordStart(at: now)
+                })
             try? limit?.recordSuccess(at: now)
+            try? stops?.clear()
             return record
         } catch let error as ToolError {
             // A rejection by upx sent nothing, so it has no request id worth looking up.
             event.requestID = requestID
             if error is LoginLimitError { (event.outcome, event.requestID) = ("rejected", nil) }
-            switch error as? UpstoxError {
-            case .rejected(let step, let code, let serverMessage, _)?:
-                event.errorCode = code
-                // The next wrong PIN may be the fifth, which locks the account.
-                if code == ErrorCodes.incorrectPIN || (step == .pinVerify && UpstoxError.saysLocked(serverMessage)) {
-                    do {
-                        try limit?.recordPINRejection(at: now)
-                    } catch {
-                        let reason = (error as? ToolError)?.message ?? "\(error)"
-                        context.streams.err("upx-login: warning: the rejected PIN could not be recorded, so the next run "
-                            + "will send it again; correct UPSTOX_PIN_CODE first (\(reason))\n")
-                    }
-                }
-            case .serverFault(_, _, let code, _)?:
-                event.errorCode = code
-            case .rejectedUntil(_, let code, _, _)?:
-                event.errorCode = code
-                if code == ErrorCodes.otpGenerationBlocked { try? limit?.recordOTPBlock(at: now) }
-            default:
-                break
+            if let failure = error as? UpstoxError {
+                event.errorCode = failure.serverCode
+                recordStops(after: failure, limit: limit, stops: stops, at: now, context)
             }
             event.exitStatus = error.exitCode.rawValue
             audit.record(event, at: context.clock.now())
@@ -60,11 +52,37 @@ extension LoginCommand {
         }
     }
 
+    /// Remembers what a failed login means for the next ones: a rejected PIN, a PIN request
+    /// without a clear answer, or blocked OTP generation. The account's stop file is what
+    /// stops the next login, so a failure to write it is a warning. The copy in the profile's
+    /// limit record is for --status.
+    private static func recordStops(
+        after failure: UpstoxError, limit: LoginRateLimit?, stops: AccountStops?, at now: Int64, _ context: Context
+    ) {
+        do {
+            switch failure {
+            case .rejected(let step, let code, let serverMessage, _)
+                where code == ErrorCodes.incorrectPIN || (step == .pinVerify && UpstoxError.saysLocked(serverMessage)):
+                try? limit?.recordPINRejection(at: now)
+                try stops?.recordPINRejection(at: now)
+            case .rejectedUntil(_, ErrorCodes.otpGenerationBlocked, _, _):
+                try? limit?.recordOTPBlock(at: now)
+                try stops?.recordOTPBlock(at: now)
+            default:
+                if failure.leavesPINOutcomeUnknown { try stops?.recordPINUnanswered(at: now) }
+            }
+        } catch {
+            let reason = (error as? ToolError)?.message ?? "\(error)"
+            context.streams.err("upx-login: warning: the outcome of this login could not be recorded, so the next run "
+                + "may send the same PIN again; check UPSTOX_PIN_CODE first (\(reason))\n")
+        }
+    }
+
     /// Reads the settings, calls `beforeFirstRequest`, runs the six steps with the configured
     /// credentials and returns the new record.
     static func logIn(
         _ context: Context, _ configuration: Configuration, network: NetworkOptions = NetworkOptions(),
-        requestID: String, quiet: Bool, log: DebugLog, beforeFirstRequest: () throws -> Void
+        requestID: String, quiet: Bool, log: DebugLog, beforeFirstRequest: (LoginCredentials) throws -> Void
     ) throws -> TokenRecord {
         let credentials = try LoginSettings.credentials(from: configuration)
         if let debug = try LoginSettings.optional("UPSTOX_DEBUG", from: configuration), LoginSettings.debugFlag(debug) == true {
@@ -86,7 +104,7 @@ extension LoginCommand {
             retryPolicy: network.retryPolicy(context, quiet: quiet), clock: context.clock,
             makeTOTPCode: { try LoginSettings.totpCode(credentials.totpSecret, at: context.clock.now()) },
             requestID: requestID, log: log.write)
-        try beforeFirstRequest()
+        try beforeFirstRequest(credentials)
         let grant = try flow.run()
         try checkToken(grant.accessToken)
 

@@ -87,9 +87,15 @@ public enum LoginCommand {
             run renews it. --keyring session keeps it in the session keyring of this login only.
 
             At most 5 logins per profile reach Upstox in any 5 minutes; more are rejected (exit 7)
-            until --force, and so is every login for 10 minutes after Upstox blocked OTP
-            generation (1017069). Each login, rejection, failure, logout and purge is logged to
-            syslog (facility authpriv) with profile, user id, expiry and request id, never a secret.
+            until --force. --no-keyring logins are counted in the file login-PROFILE.limits of the
+            lock folder ($XDG_RUNTIME_DIR/upx, /run/user/UID/upx or ~/.cache/upx). Five wrong PINs
+            lock the account, so after Upstox rejected the PIN (1017106), or a PIN request got no
+            clear answer, every login of that account (any profile or keyring) is rejected until a
+            --force login succeeds, at most 7 days; after Upstox blocked OTP generation (1017069),
+            for 10 minutes. These stops live in account-HASH.stop in the lock folder.
+
+            Each login, rejection, failure, logout and purge is logged to syslog (facility
+            authpriv) with profile, user id, expiry and request id, never a secret.
             --status exits 0 when the cached token is valid (with --min-valid: for more than that);
             --status --json prints the record without the tokens, with state, valid and recent_logins.
 

@@ -80,7 +80,7 @@ public struct LoginRateLimit {
     /// Remembers that Upstox blocked OTP generation at `now`.
     public func recordOTPBlock(at now: Int64) throws {
         var record = try current(at: now)
-        record.otpBlockedUntil = now + ErrorCodes.otpBlockSeconds
+        record.otpBlockedUntil = ErrorCodes.otpBlockEnd(after: now)
         try save(record, now: now)
     }
 
@@ -189,8 +189,14 @@ public enum LoginLimitError: ToolError {
     case tooManyLogins(profile: String, count: Int, nextAllowed: Int64, now: Int64)
     case otpBlocked(profile: String, until: Int64, now: Int64)
     case pinRejected(profile: String, at: Int64)
+    case pinUnanswered(profile: String, at: Int64)
+    case stopUnreadable(profile: String, path: String, reason: String)
 
     public var exitCode: ExitCode { .rateLimited }
+
+    /// The fix for a stop after a PIN request.
+    static let pinFix = "check UPSTOX_PIN_CODE ('upx-login --check-config' shows where it comes from), "
+        + "then run 'upx-login --force'"
 
     /// Formats Unix seconds as the local time of day: `14:07 IST`.
     static func clockTime(_ seconds: Int64) -> String {
@@ -210,8 +216,13 @@ public enum LoginLimitError: ToolError {
                 + "try again then (--force tries anyway)"
         case .pinRejected(let profile, let at):
             return "login of profile \(profile) not started: Upstox rejected its PIN (1017106) at \(Self.clockTime(at)), "
-                + "and five wrong PINs lock the account; correct UPSTOX_PIN_CODE "
-                + "('upx-login --check-config' shows where it comes from), then run 'upx-login --force'"
+                + "and five wrong PINs lock the account; " + Self.pinFix
+        case .pinUnanswered(let profile, let at):
+            return "login of profile \(profile) not started: the PIN request at \(Self.clockTime(at)) got no clear answer, "
+                + "so Upstox may have counted a wrong PIN, and five lock the account; " + Self.pinFix
+        case .stopUnreadable(let profile, let path, let reason):
+            return "login of profile \(profile) not started: cannot read the stop file \(path) (\(reason)), which may "
+                + "hold a wrong-PIN stop; " + Self.pinFix + ", which replaces the file"
         }
     }
 }

@@ -37,8 +37,49 @@ public enum UpstoxError: ToolError {
         }
     }
 
+    /// The login step that failed, or nil for an error found before any request.
+    var step: LoginStep? {
+        switch self {
+        case .rejected(let step, _, _, _), .rejectedUntil(let step, _, _, _), .serverFault(let step, _, _, _),
+             .tooManyRequests(let step, _, _, _), .badReply(let step, _), .network(let step, _), .timedOut(let step, _),
+             .noRevision(let step):
+            step
+        case .unsafeURL:
+            nil
+        }
+    }
+
+    /// Whether the PIN may have reached Upstox without a reply that says how it was judged, so
+    /// a wrong PIN may have been counted. A connect timeout sent nothing; a refused connection
+    /// cannot be told from a reset, so it counts.
+    var leavesPINOutcomeUnknown: Bool {
+        switch self {
+        case .rejected(.pinVerify, let code, let serverMessage, _):
+            code != ErrorCodes.incorrectPIN && !Self.saysLocked(serverMessage)
+        case .rejectedUntil(.pinVerify, _, _, _), .serverFault(.pinVerify, _, _, _), .tooManyRequests(.pinVerify, _, _, _),
+             .badReply(.pinVerify, _), .network(.pinVerify, _), .timedOut(.pinVerify, .total):
+            true
+        default:
+            false
+        }
+    }
+
+    /// The error code from the server's reply, when there is one.
+    var serverCode: String? {
+        switch self {
+        case .rejected(_, let code, _, _), .rejectedUntil(_, let code, _, _), .serverFault(_, _, let code, _): code
+        default: nil
+        }
+    }
+
     public var message: String {
         switch self {
+        case .serverFault(.pinVerify, let status, let code, let serverMessage):
+            return Self.pinOutcomeMessage("Upstox answered HTTP \(status) (\(code): \(Self.printable(serverMessage)))")
+        case .badReply(.pinVerify, let reason), .network(.pinVerify, let reason):
+            return Self.pinOutcomeMessage(reason)
+        case .timedOut(.pinVerify, .total(let seconds)):
+            return Self.pinOutcomeMessage("no reply within \(seconds) s (--timeout)")
         case .rejected(let step, let code, let serverMessage, _) where Self.saysLocked(serverMessage):
             return "\(step.label) rejected by Upstox: the account is locked (\(code): \(Self.printable(serverMessage))); "
                 + "unlock it in the Upstox app or web login before running upx-login again"
@@ -90,6 +131,13 @@ public enum UpstoxError: ToolError {
             return .rejectedUntil(step: step, code: code, serverMessage: message, retryTime: retryTime)
         }
         return .rejected(step: step, code: code, serverMessage: message, httpStatus: status)
+    }
+
+    /// Words a PIN request that failed without a clear answer. Trying again later could send a
+    /// wrong PIN once more, so the advice is to check it first.
+    private static func pinOutcomeMessage(_ detail: String) -> String {
+        "\(LoginStep.pinVerify.label) failed: \(detail); Upstox may have counted the PIN, so logins of this account "
+            + "wait for a forced one: check UPSTOX_PIN_CODE, then run 'upx-login --force'"
     }
 
     private static func rateLimitMessage(step: LoginStep, httpStatus: Int, retryAfterSeconds: Int?, attempts: Int) -> String {
