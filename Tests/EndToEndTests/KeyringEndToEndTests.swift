@@ -77,6 +77,29 @@ struct KeyringEndToEndTests {
         #expect(try keyctl.search("upx:\(profile)") != nil)
     }
 
+    @Test("session keyring ignores linked user keyring")
+    func sessionKeyringIgnoresLinkedUserKeyring() throws {
+        let (user, tools, keyctl) = try ordinaryUser("upx-e2e")
+        let standIn = try StandIn()
+        let login = tools.appendingPathComponent("upx-login").path
+        let profile = uniqueProfile("e2e-linked")
+        defer { try? keyctl.remove("upx:\(profile)", as: user) }
+
+        // pam_keyinit links the user keyring into a login's session keyring.
+        let script = """
+            keyctl link @u @s || exit 9
+            \(login) -q -P \(profile) || exit 8
+            \(login) --status -P \(profile) --keyring session; echo "status: $?"
+            \(login) --logout -P \(profile) --keyring session; echo "logout: $?"
+            """
+        let result = try user.run([keyctl.path, "session", "-", "/bin/sh", "-c", script],
+                                  environment: userEnvironment(standIn, user, tools), directory: tools)
+        #expect(result.stdout.contains("status: 1\n"), "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("logout: 1\n"))
+        #expect(try keyctl.search("upx:\(profile)", as: user) != nil, "the user keyring's key must survive")
+        #expect(try standIn.requestCount("logout") == 0)
+    }
+
     @Test("session keyring needs own session")
     func sessionKeyringNeedsOwnSession() throws {
         let (user, tools, keyctl) = try ordinaryUser("upx-e2e")
@@ -152,6 +175,29 @@ struct KeyringEndToEndTests {
             #expect(result.stdout.isEmpty)
         }
         #expect(try standIn.stats()["wrong_pins"] as? Int == 1)
+    }
+
+    @Test("container uid without passwd entry")
+    func containerUIDWithoutPasswdEntry() throws {
+        // A container often runs a uid that /etc/passwd does not know, with HOME set and the
+        // keyring calls blocked.
+        let standIn = try StandIn()
+        let setpriv = try requireProgram("setpriv", package: "util-linux")
+        let python = try requireProgram("python3", package: "python3")
+        let blocker = packageRoot.appendingPathComponent("Tests/support/without-keyring-calls.py").path
+        let tools = try toolsFolderForAllUsers.get()
+        let home = try makeTemporaryFolder("upx-e2e-container")
+        #expect(chown(home.path, 54_321, 54_321) == 0)
+        var environment = TestAccount.loginEnvironment(baseURL: standIn.baseURL, home: home.path)
+        environment["XDG_RUNTIME_DIR"] = nil
+
+        let result = try runCommand(
+            setpriv, ["--reuid=54321", "--regid=54321", "--clear-groups", python, blocker,
+                      tools.appendingPathComponent("upx-login").path, "--print", "--no-keyring"],
+            environment: environment)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try standIn.issuedTokens() == [result.stdout.trimmingCharacters(in: .newlines)])
+        #expect(FileManager.default.fileExists(atPath: home.path + "/.cache/upx/login-default.limits"))
     }
 
     /// Runs upx-login under a seccomp filter that fails every keyring system call with EPERM,

@@ -247,7 +247,7 @@ struct LoginTokenCallEndToEndTests {
 
         let again = try runCommand(login, ["--logout", "--profile", profile], environment: standIn.loginEnvironment())
         #expect(again.status == 1)
-        #expect(again.stderr == "upx-login: no cached token for profile \(profile)\n")
+        #expect(again.stderr == "upx-login: no cached token for profile \(profile): no key upx:\(profile) in the user keyring\n")
     }
 
     @Test("logout while server down keeps key")

@@ -38,6 +38,14 @@ private func makeRuntimeFolder() throws -> String {
     #expect(error?.reason.contains("not a folder") == true)
 }
 
+@Test func loginLockMissingRuntimeFolderNamesFix() throws {
+    let error = #expect(throws: LockError.self) {
+        try LoginLock(profile: "alpha", environment: ["XDG_RUNTIME_DIR": "/nonexistent-upx-test/run"])
+    }
+    #expect(error?.message == "cannot lock /nonexistent-upx-test/run/upx to run one login at a time: "
+        + "No such file or directory; set XDG_RUNTIME_DIR to an existing folder of yours")
+}
+
 @Test func loginLockIgnoresRelativeRuntimeFolder() throws {
     // A relative XDG_RUNTIME_DIR is invalid by the XDG base directory specification.
     let folder = try LoginLock.privateFolder(["XDG_RUNTIME_DIR": "relative/run"])

@@ -208,7 +208,7 @@ private func storedToken(_ keyring: MemoryKeyring) -> String? {
 @Test func logoutNothingCached() {
     let run = runNetwork(["--logout", "--profile", "work"], keyring: MemoryKeyring())
     #expect(run.status == 1)
-    #expect(run.error == "upx-login: no cached token for profile work\n")
+    #expect(run.error == "upx-login: no cached token for profile work: no key upx:work in the user keyring\n")
     #expect(run.transports.isEmpty)
 }
 

@@ -76,8 +76,16 @@ public struct KernelKeyring: KeyringStore {
     /// Finds the key in the chosen keyring itself. For the user keyring that avoids the session
     /// keyring, which may be revoked or not linked to the user keyring.
     public func find(name: String) throws -> Int32? {
-        let id = keyctl_search(try keyring.serial(forKey: name), "user", name, 0)
-        if id >= 0 { return Int32(id) }
+        let serial = try keyring.serial(forKey: name)
+        let id = keyctl_search(serial, "user", name, 0)
+        if id >= 0 {
+            // A search also looks in the keyrings linked from this one, and pam_keyinit links the
+            // user keyring into a login's session keyring. A session key must be in it directly.
+            if keyring == .session, !(try linkedSerials(serial, forKey: name) ?? []).contains(key_serial_t(id)) {
+                return nil
+            }
+            return Int32(id)
+        }
         // A revoked session keyring needs a remedy. A revoked or expired key is simply gone.
         if errno == ENOKEY || errno == EKEYEXPIRED || (errno == EKEYREVOKED && keyring != .session) { return nil }
         throw failure("search for", name)
@@ -86,17 +94,8 @@ public struct KernelKeyring: KeyringStore {
     /// Lists the `user` keys linked directly in the chosen keyring whose names start with
     /// `prefix`. Keys that expired or vanished while listing are left out.
     public func list(prefix: String) throws -> [KeyringEntry] {
-        let serial = try keyring.serial(forKey: prefix + "*")
-        var buffer: UnsafeMutableRawPointer?
-        let length = keyctl_read_alloc(serial, &buffer)
-        guard length >= 0, let buffer else {
-            if errno == ENOKEY || (errno == EKEYREVOKED && keyring != .session) { return [] }
-            throw failure("list the keys of", prefix + "*")
-        }
-        defer { free(buffer) }
-
-        let count = Int(length) / MemoryLayout<key_serial_t>.size
-        let serials = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: key_serial_t.self), count: count)
+        let name = prefix + "*"
+        guard let serials = try linkedSerials(try keyring.serial(forKey: name), forKey: name) else { return [] }
         return serials.compactMap { id in
             guard let description = describe(id) else { return nil }
             // type;uid;gid;perm;description, where only the description may contain ';'.
@@ -111,6 +110,20 @@ public struct KernelKeyring: KeyringStore {
         if keyctl_unlink(entry.id, serial) < 0 && errno != ENOENT && errno != ENOKEY {
             throw failure("unlink", entry.name)
         }
+    }
+
+    /// Returns the serials of the keys linked directly in keyring `serial`, or nil when the
+    /// keyring is gone. `name` is the key the caller looks for, for the error message.
+    private func linkedSerials(_ serial: key_serial_t, forKey name: String) throws -> [key_serial_t]? {
+        var buffer: UnsafeMutableRawPointer?
+        let length = keyctl_read_alloc(serial, &buffer)
+        guard length >= 0, let buffer else {
+            if errno == ENOKEY || (errno == EKEYREVOKED && keyring != .session) { return nil }
+            throw failure("list the keys of", name)
+        }
+        defer { free(buffer) }
+        let count = Int(length) / MemoryLayout<key_serial_t>.size
+        return Array(UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: key_serial_t.self), count: count))
     }
 
     /// Checks that the chosen keyring can be used at all, and returns its serial for linking.

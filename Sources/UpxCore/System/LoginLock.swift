@@ -13,13 +13,13 @@ public final class LoginLock {
         let folder = try Self.privateFolder(environment)
         let path = "\(folder)/login-\(profile).lock"
         descriptor = upx_open_mode(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw LockError(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { throw LockError(path: path, reason: String(cString: strerror(errno)), remedy: .remove) }
 
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {
                 let reason = String(cString: strerror(errno))
                 close(descriptor)
-                throw LockError(path: path, reason: reason)
+                throw LockError(path: path, reason: reason, remedy: .setRuntimeFolder)
             }
         }
     }
@@ -41,13 +41,21 @@ public final class LoginLock {
         if lstat(runtime, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid() {
             return try checkedFolder("\(runtime)/upx")
         }
-        // The password database, not $HOME, so that every process of the user agrees.
-        guard let entry = getpwuid(getuid()), let home = entry.pointee.pw_dir, home.pointee != 0 else {
-            throw LockError(path: "~/.cache/upx", reason: "this user has no home folder")
+        // The password database before $HOME, so that every process of the user agrees. A
+        // container may run a uid that the database does not know.
+        let home: String
+        if let entry = getpwuid(getuid()), let folder = entry.pointee.pw_dir, folder.pointee != 0 {
+            home = String(cString: folder)
+        } else if let folder = environment["HOME"], folder.hasPrefix("/") {
+            home = folder
+        } else {
+            throw LockError(
+                path: "~/.cache/upx", reason: "uid \(getuid()) has no home folder and HOME is not set",
+                remedy: .setRuntimeFolder)
         }
-        let cache = String(cString: home) + "/.cache"
+        let cache = home + "/.cache"
         if mkdir(cache, 0o700) != 0 && errno != EEXIST {
-            throw LockError(path: cache, reason: String(cString: strerror(errno)))
+            throw LockError(path: cache, reason: String(cString: strerror(errno)), remedy: .setRuntimeFolder)
         }
         return try checkedFolder(cache + "/upx")
     }
@@ -57,19 +65,23 @@ public final class LoginLock {
     /// file that blocks every login.
     private static func checkedFolder(_ folder: String) throws -> String {
         if mkdir(folder, 0o700) != 0 && errno != EEXIST {
-            throw LockError(path: folder, reason: String(cString: strerror(errno)))
+            throw LockError(path: folder, reason: String(cString: strerror(errno)), remedy: .setRuntimeFolder)
         }
 
         var status = stat()
-        guard lstat(folder, &status) == 0 else { throw LockError(path: folder, reason: String(cString: strerror(errno))) }
+        guard lstat(folder, &status) == 0 else {
+            throw LockError(path: folder, reason: String(cString: strerror(errno)), remedy: .setRuntimeFolder)
+        }
         guard status.st_mode & S_IFMT == S_IFDIR else {
-            throw LockError(path: folder, reason: "it is not a folder (a symbolic link or file is in the way)")
+            throw LockError(path: folder, reason: "it is not a folder (a symbolic link or file is in the way)", remedy: .remove)
         }
         guard status.st_uid == getuid() else {
-            throw LockError(path: folder, reason: "it is owned by uid \(status.st_uid), not by you")
+            throw LockError(path: folder, reason: "it is owned by uid \(status.st_uid), not by you", remedy: .remove)
         }
         guard status.st_mode & 0o077 == 0 else {
-            throw LockError(path: folder, reason: "other users can enter it (mode \(String(status.st_mode & 0o777, radix: 8)))")
+            throw LockError(
+                path: folder, reason: "other users can enter it (mode \(String(status.st_mode & 0o777, radix: 8)))",
+                remedy: .remove)
         }
         return folder
     }
@@ -79,10 +91,23 @@ public final class LoginLock {
 public struct LockError: ToolError {
     public let path: String
     public let reason: String
+    public let remedy: Remedy
+
+    /// What the user can do about it.
+    public enum Remedy: Sendable {
+        /// Something of the wrong kind or owner is in the way.
+        case remove
+        /// The folder cannot be made or used where upx looks for it.
+        case setRuntimeFolder
+    }
 
     public var exitCode: ExitCode { .badInput }
 
     public var message: String {
-        "cannot lock \(path) to run one login at a time: \(reason); remove it or set XDG_RUNTIME_DIR to a private folder"
+        let fix = switch remedy {
+        case .remove: "remove it, or set XDG_RUNTIME_DIR to a folder of yours"
+        case .setRuntimeFolder: "set XDG_RUNTIME_DIR to an existing folder of yours"
+        }
+        return "cannot lock \(path) to run one login at a time: \(reason); \(fix)"
     }
 }

@@ -18,7 +18,7 @@ extension LoginCommand {
         }
 
         guard let payload = try keyring.read(name: keyName) else {
-            context.streams.err("upx-login: no cached token for profile \(profile)\n")
+            context.streams.err("upx-login: no cached token for profile \(profile): no key \(keyName) in the \(cache.kind.displayName)\n")
             return .negative
         }
         guard let record = TokenRecord.decode(payload) else {
