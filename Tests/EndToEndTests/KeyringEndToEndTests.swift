@@ -143,6 +143,38 @@ struct KeyringEndToEndTests {
         #expect(try standIn.totalRequests() == 0)
     }
 
+    @Test("nearly full quota never loses a token")
+    func nearlyFullQuotaNeverLosesToken() throws {
+        // A user of its own, because this test fills the quota as the one above does.
+        let (user, tools, keyctl) = try ordinaryUser("upx-e2e-quota2")
+        let standIn = try StandIn()
+        let bash = try requireProgram("bash", package: "bash")
+
+        // For 1 to 4 free keys: fill the quota, free some, log in, then empty the session keyring.
+        let script = """
+            for free in 1 2 3 4; do
+                ids=()
+                while id=$(keyctl add user "filler-${#ids[@]}" x @s 2>/dev/null); do ids+=("$id"); done
+                for i in $(seq 1 $free); do keyctl unlink "${ids[-$i]}" @s >/dev/null; done
+                sleep 0.3
+                token=$(upx-login --print --force -q -P "quota-$free")
+                echo "free=$free status=$? printed=${#token}"
+                keyctl clear @s
+                upx-login --purge -q
+                sleep 0.3
+            done
+            """
+        let result = try user.run([keyctl.path, "session", "-", bash, "-c", script],
+                                  environment: userEnvironment(standIn, user, tools), directory: tools)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 4, "stdout: \(result.stdout) stderr: \(result.stderr)")
+        let succeeded = lines.filter { $0.contains(" status=0 ") }
+        // Every token the stand-in issued reached stdout: a login either fails before its
+        // first request or keeps its token.
+        #expect(try standIn.issuedTokens().count == succeeded.count, "stdout: \(result.stdout)")
+        #expect(lines.last?.contains(" status=0 ") == true, "stdout: \(result.stdout) stderr: \(result.stderr)")
+    }
+
     @Test("blocked keyring calls fail, no-keyring works")
     func blockedKeyringCallsFail() throws {
         let standIn = try StandIn()

@@ -2,6 +2,7 @@
 
 import CKeyutils
 import Glibc
+import Synchronization
 
 /// Keys of type `user` in one of the calling user's keyrings, by default the user keyring (`@u`).
 public struct KernelKeyring: KeyringStore {
@@ -28,10 +29,17 @@ public struct KernelKeyring: KeyringStore {
     /// key of the same name in the chosen keyring.
     public func store(name: String, payload: [UInt8], timeoutSeconds: UInt32) throws -> Int32 {
         let target = try targetSerial(forKey: name)
-        let id = payload.withUnsafeBytes { bytes in
-            add_key("user", name, bytes.baseAddress, bytes.count, KEY_SPEC_PROCESS_KEYRING)
+        let id: key_serial_t
+        if let reserved = reservedKeys.withLock({ $0.removeValue(forKey: name) }) {
+            id = reserved
+            let updated = payload.withUnsafeBytes { bytes in keyctl_update(id, bytes.baseAddress, bytes.count) }
+            guard updated >= 0 else { throw failure("add", name) }
+        } else {
+            id = payload.withUnsafeBytes { bytes in
+                add_key("user", name, bytes.baseAddress, bytes.count, KEY_SPEC_PROCESS_KEYRING)
+            }
+            guard id >= 0 else { throw failure("add", name) }
         }
-        guard id >= 0 else { throw failure("add", name) }
 
         // Any failure below leaves no half-made key behind.
         do {
@@ -46,16 +54,20 @@ public struct KernelKeyring: KeyringStore {
         return id
     }
 
-    /// Adds and removes a probe key of the given size, which fails as `store` would on blocked
-    /// system calls, an exhausted quota or a keyring that cannot be reached.
+    /// Adds the key `name` with a payload of the given size to this process's keyring, where
+    /// no other process sees it, and keeps it for `store`. That fails as `store` would on
+    /// blocked system calls, an exhausted quota or a keyring that cannot be reached. Because
+    /// the quota is already charged for the key, a token from a login that passed this check
+    /// is never lost for want of room.
     public func checkWritable(name: String, payloadSize: Int) throws {
         _ = try targetSerial(forKey: name)
+        if reservedKeys.withLock({ $0[name] }) != nil { return }
         let padding = [UInt8](repeating: 0x20, count: payloadSize)
         let id = padding.withUnsafeBytes { bytes in
-            add_key("user", "\(name):probe", bytes.baseAddress, bytes.count, KEY_SPEC_PROCESS_KEYRING)
+            add_key("user", name, bytes.baseAddress, bytes.count, KEY_SPEC_PROCESS_KEYRING)
         }
         guard id >= 0 else { throw failure("add", name) }
-        _ = keyctl_invalidate(id)
+        reservedKeys.withLock { $0[name] = id }
     }
 
     public func read(name: String) throws -> [UInt8]? {
@@ -170,6 +182,10 @@ public struct KernelKeyring: KeyringStore {
         KeyringError(operation: operation, keyName: name, errorNumber: errno, keyring: keyring)
     }
 }
+
+/// The keys that `checkWritable` added to this process's keyring, by name. The kernel drops
+/// them with the process keyring when upx exits.
+private let reservedKeys = Mutex<[String: key_serial_t]>([:])
 
 /// One key found by listing a keyring.
 public struct KeyringEntry: Equatable, Sendable {
