@@ -154,6 +154,19 @@ func jwtWrongPartCount(_ token: String, _ count: Int) {
     }
 }
 
+@Test func jwtTwoTokensOnTwoLinesNamed() {
+    let token = base64URL(#"{"alg":"HS256"}"#) + "." + base64URL(#"{"sub":"x"}"#) + ".c2ln"
+    #expect(throws: JWTError.severalTokens(2)) { try JWT(decoding: token + "\n" + token + "\n") }
+    #expect(JWTError.severalTokens(2).message == "invalid input: 2 tokens, one per line; pass one token")
+}
+
+@Test func jwtWrappedTokenStillNamesLineBreak() {
+    // A token wrapped over two lines is one token, so the line break inside it is the error.
+    let token = base64URL(#"{"alg":"HS256"}"#) + "." + base64URL(#"{"sub":"x"}"#) + ".c2ln"
+    let wrapped = token.prefix(10) + "\n" + token.dropFirst(10)
+    #expect(throws: JWTError.whitespaceInPart(part: .header, position: 11)) { try JWT(decoding: String(wrapped)) }
+}
+
 @Test func jwtEmptyHeaderRejected() {
     #expect(throws: JWTError.emptyPart(.header)) { try JWT(decoding: "." + base64URL("{}") + ".") }
 }

@@ -32,6 +32,11 @@ public struct JWT: Equatable, Sendable {
     public init(decoding token: String) throws(JWTError) {
         let trimmed = token.trimmingCharacters(in: " \t\r\n")
         guard !trimmed.isEmpty else { throw .empty }
+        // Two tokens on two lines would otherwise read as one token of five parts, a JWE.
+        let lines = trimmed.split(whereSeparator: \.isNewline)
+        if lines.count > 1, lines.allSatisfy({ $0.split(separator: ".", omittingEmptySubsequences: false).count == 3 }) {
+            throw .severalTokens(lines.count)
+        }
 
         let parts = Substring(trimmed).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .wrongPartCount(parts.count) }

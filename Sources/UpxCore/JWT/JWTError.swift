@@ -22,6 +22,8 @@ public enum JWTPart: String, Sendable, CaseIterable {
 public enum JWTError: ToolError, Equatable {
     case empty
     case wrongPartCount(Int)
+    /// Lines that each hold a token of three parts.
+    case severalTokens(Int)
     case emptyPart(JWTPart)
     /// A character outside the base64url alphabet, at a 1-based position within its part.
     case invalidBase64URLCharacter(part: JWTPart, position: Int)
@@ -62,6 +64,8 @@ public enum JWTError: ToolError, Equatable {
             "no token given (pass TOKEN as an argument or on standard input)"
         case .wrongPartCount(let count):
             "invalid JWT: it has \(count) dot-separated parts, not 3 " + Self.partCountHint(count)
+        case .severalTokens(let count):
+            "invalid input: \(count) tokens, one per line; pass one token"
         case .emptyPart(let part):
             "invalid JWT: the \(part.label) is empty (check the token was copied whole)"
         case .invalidBase64URLCharacter(let part, let position):
