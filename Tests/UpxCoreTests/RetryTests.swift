@@ -79,6 +79,13 @@ private let morning: Double = 1_773_133_280
     #expect(error.message.contains("Upstox's Retry-After asks for a wait of 2h, longer than"))
 }
 
+@Test func retryAfterBeyondAYearSaysOrMore() throws {
+    let reply = HTTPResponse(status: 429, headers: ["retry-after": "99999999999999999999"])
+    let run = runFlow(transport(failing: FakeUpstox.otpGenerateRoute, with: [.success(reply)]))
+    let error = try #require(run.toolError)
+    #expect(error.message.contains("asks for a wait of 365d or more, longer than"))
+}
+
 @Test(arguments: [0, 0.5, 0.999])
 func retryBackoffWithinBounds(_ random: Double) throws {
     let replies = [tooManyWithoutRetryAfter, tooManyWithoutRetryAfter]

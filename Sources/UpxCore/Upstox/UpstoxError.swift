@@ -146,7 +146,8 @@ public enum UpstoxError: ToolError {
         var advice: String
         if let retryAfter = retryAfterSeconds, Double(retryAfter) > RetryPolicy.maximumWait {
             // Retry-After may be a date, so the wait is shown as a duration rather than the header's text.
-            advice = "Upstox's Retry-After asks for a wait of \(DurationText.format(Int64(retryAfter))), "
+            let more = Double(retryAfter) >= RetryAfter.maximumSeconds ? " or more" : ""
+            advice = "Upstox's Retry-After asks for a wait of \(DurationText.format(Int64(retryAfter)))\(more), "
                 + "longer than the \(Int(RetryPolicy.maximumWait)) s upx-login waits by itself; try again after that"
         } else if let retryAfter = retryAfterSeconds {
             advice = "wait \(retryAfter) s and try again"
