@@ -201,7 +201,7 @@ struct LifecycleEndToEndTests {
 
         let again = try runCommand(login, ["-q", "-P", profile], environment: environment)
         #expect(again.status == 7, "stderr: \(again.stderr)")
-        #expect(again.stderr.contains("got no clear answer"))
+        #expect(again.stderr.contains("got no clear reply"))
         #expect(try standIn.requestCount("twofa_v4") + standIn.requestCount("twofa_v3") == 1)
     }
 

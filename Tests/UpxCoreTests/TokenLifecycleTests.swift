@@ -139,7 +139,7 @@ private let clockSeconds: Int64 = 1_773_100_800
 
 @Test func pinRejectionKeptWhenKeyringFull() throws {
     // The start is the one key stored. The profile's record of the rejected PIN then finds the
-    // quota used up, and the account's stop file holds the stop.
+    // quota used up, and the account's stop file keeps the stop.
     let keyring = FillingKeyring(storesLeft: 1)
     var environment = loginEnvironment
     environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
@@ -196,7 +196,7 @@ private let clockSeconds: Int64 = 1_773_100_800
     let again = runLogin([], environment: environment)
     #expect(again.status == 7)
     #expect(again.requestCount == 0)
-    #expect(again.error.contains("the PIN request at 00:00 UTC got no clear answer, so Upstox may have counted a wrong PIN"))
+    #expect(again.error.contains("the PIN request at 00:00 UTC got no clear reply, so Upstox may have counted a wrong PIN"))
 
     // A forced login that succeeds lifts the stop.
     #expect(runLogin(["--force", "--quiet"], environment: environment).status == 0)

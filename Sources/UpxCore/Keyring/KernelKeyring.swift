@@ -54,8 +54,8 @@ public struct KernelKeyring: KeyringStore {
         return id
     }
 
-    /// Adds the key `name` with a payload of the given size to this process's keyring, where
-    /// no other process sees it, and keeps it for `store`. That fails as `store` would on
+    /// Adds the key `name` with a payload of the given size to this process's keyring, which
+    /// no other process can read, and keeps it for `store`. That fails as `store` would on
     /// blocked system calls, an exhausted quota or a keyring that cannot be reached. Because
     /// the quota is already charged for the key, a token from a login that passed this check
     /// is never lost for want of room.

@@ -93,7 +93,7 @@ public struct LockError: ToolError {
     public let reason: String
     public let remedy: Remedy
 
-    /// What the user can do about it.
+    /// The fix the message names.
     public enum Remedy: Sendable {
         /// Something of the wrong kind or owner is in the way.
         case remove

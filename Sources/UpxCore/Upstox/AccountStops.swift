@@ -1,4 +1,4 @@
-// Stops on an Upstox account that hold for every profile, keyring and --no-keyring login of
+// Stops on an Upstox account that apply to every profile, keyring and --no-keyring login of
 // the user, because five wrong PINs lock the account whichever of them sent the PINs.
 
 import CSystem
@@ -7,7 +7,7 @@ import Glibc
 
 /// The stops of one Upstox account, kept in the file `account-HASH.stop` of the login lock's
 /// private folder, where HASH is the start of the SHA-256 of the mobile number. A PIN that
-/// Upstox rejected, or a PIN request that got no clear answer, stops logins until a forced
+/// Upstox rejected, or a PIN request that got no clear reply, stops logins until a forced
 /// login succeeds or 7 days pass. A block of OTP generation stops them until it ends.
 ///
 /// A file that exists but cannot be read stops logins too, since it may hold a PIN stop.
@@ -22,7 +22,7 @@ struct AccountStops {
     struct Record: Codable, Equatable {
         /// Unix seconds when Upstox rejected the PIN.
         var pinRejectedAt: Int64?
-        /// Unix seconds when a PIN request failed without a clear answer.
+        /// Unix seconds when a PIN request failed without a clear reply.
         var pinUnansweredAt: Int64?
         /// Unix seconds until which Upstox generates no OTP.
         var otpBlockedUntil: Int64?
@@ -34,7 +34,7 @@ struct AccountStops {
         }
     }
 
-    /// Throws when a stop of the account holds at `now`.
+    /// Throws when a stop of the account applies at `now`.
     func check(profile: String, at now: Int64) throws {
         let record: Record
         do {
@@ -60,7 +60,7 @@ struct AccountStops {
         try update { $0.pinRejectedAt = now }
     }
 
-    /// Remembers that a PIN request failed at `now` without a clear answer.
+    /// Remembers that a PIN request failed at `now` without a clear reply.
     func recordPINUnanswered(at now: Int64) throws {
         try update { $0.pinUnansweredAt = now }
     }

@@ -53,7 +53,7 @@ extension LoginCommand {
     }
 
     /// Remembers what a failed login means for the next ones: a rejected PIN, a PIN request
-    /// without a clear answer, or blocked OTP generation. The account's stop file is what
+    /// without a clear reply, or blocked OTP generation. The account's stop file is what
     /// stops the next login, so a failure to write it is a warning. The copy in the profile's
     /// limit record is for --status.
     private static func recordStops(

@@ -90,7 +90,7 @@ public enum LoginCommand {
             until --force. --no-keyring logins are counted in the file login-PROFILE.limits of the
             lock folder ($XDG_RUNTIME_DIR/upx, /run/user/UID/upx or ~/.cache/upx). Five wrong PINs
             lock the account, so after Upstox rejected the PIN (1017106), or a PIN request got no
-            clear answer, every login of that account (any profile or keyring) is rejected until a
+            clear reply, every login of that account (any profile or keyring) is rejected until a
             --force login succeeds, at most 7 days; after Upstox blocked OTP generation (1017069),
             for 10 minutes. These stops live in account-HASH.stop in the lock folder.
 

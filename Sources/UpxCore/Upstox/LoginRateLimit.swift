@@ -218,7 +218,7 @@ public enum LoginLimitError: ToolError {
             return "login of profile \(profile) not started: Upstox rejected its PIN (1017106) at \(Self.clockTime(at)), "
                 + "and five wrong PINs lock the account; " + Self.pinFix
         case .pinUnanswered(let profile, let at):
-            return "login of profile \(profile) not started: the PIN request at \(Self.clockTime(at)) got no clear answer, "
+            return "login of profile \(profile) not started: the PIN request at \(Self.clockTime(at)) got no clear reply, "
                 + "so Upstox may have counted a wrong PIN, and five lock the account; " + Self.pinFix
         case .stopUnreadable(let profile, let path, let reason):
             return "login of profile \(profile) not started: cannot read the stop file \(path) (\(reason)), which may "

@@ -49,7 +49,7 @@ public enum UpstoxError: ToolError {
         }
     }
 
-    /// Whether the PIN may have reached Upstox without a reply that says how it was judged, so
+    /// Whether the PIN may have reached Upstox without a reply that shows how it was judged, so
     /// a wrong PIN may have been counted. A connect timeout sent nothing; a refused connection
     /// cannot be told from a reset, so it counts.
     var leavesPINOutcomeUnknown: Bool {
@@ -133,7 +133,7 @@ public enum UpstoxError: ToolError {
         return .rejected(step: step, code: code, serverMessage: message, httpStatus: status)
     }
 
-    /// Words a PIN request that failed without a clear answer. Trying again later could send a
+    /// Words a PIN request that failed without a clear reply. Trying again later could send a
     /// wrong PIN once more, so the advice is to check it first.
     private static func pinOutcomeMessage(_ detail: String) -> String {
         "\(LoginStep.pinVerify.label) failed: \(detail); Upstox may have counted the PIN, so logins of this account "
