@@ -141,8 +141,7 @@ private let clockSeconds: Int64 = 1_773_100_800
     // The start is the one key stored. The profile's record of the rejected PIN then finds the
     // quota used up, and the account's stop file keeps the stop.
     let keyring = FillingKeyring(storesLeft: 1)
-    var environment = loginEnvironment
-    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    let (environment, _) = try environmentWithLockFolder()
     let run = runLogin([], keyring: keyring, server: wrongPINServer(), environment: environment)
     #expect(run.status == 4)
     #expect(!run.error.contains("warning"))
@@ -153,10 +152,7 @@ private let clockSeconds: Int64 = 1_773_100_800
 }
 
 @Test func stopFileUnwritableWarns() throws {
-    var environment = loginEnvironment
-    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
-    let folder = environment["XDG_RUNTIME_DIR"]! + "/upx"
-    #expect(mkdir(folder, 0o700) == 0)
+    let (environment, folder) = try environmentWithLockFolder()
     // A folder where the new file would be written makes the write fail, even for root.
     let stop = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile).path
     #expect(mkdir(stop + ".\(getpid()).tmp", 0o700) == 0)
@@ -170,8 +166,7 @@ private let clockSeconds: Int64 = 1_773_100_800
 
 @Test func wrongPINStopsOtherProfilesAndNoKeyring() throws {
     // Five wrong PINs lock the account whichever profile or keyring sent them.
-    var environment = loginEnvironment
-    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    let (environment, _) = try environmentWithLockFolder()
     #expect(runLogin(["-P", "desk"], server: wrongPINServer(), environment: environment).status == 4)
 
     for arguments in [["-P", "laptop"], ["--no-keyring"], ["-P", "desk", "--keyring", "persistent"]] {
@@ -184,8 +179,7 @@ private let clockSeconds: Int64 = 1_773_100_800
 
 @Test func pinServerFaultStopsNextLogin() throws {
     // A 5xx after the PIN was sent does not say whether Upstox counted a wrong PIN.
-    var environment = loginEnvironment
-    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    let (environment, _) = try environmentWithLockFolder()
     var server = FakeUpstox()
     server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(503, #"{"status":"error","errors":[{"errorCode":"UDAPI100500"}]}"#)
     let failed = runLogin([], server: server, environment: environment)
@@ -212,10 +206,7 @@ private let clockSeconds: Int64 = 1_773_100_800
 }
 
 @Test func stopFileUnreadableStopsLogin() throws {
-    var environment = loginEnvironment
-    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
-    let folder = environment["XDG_RUNTIME_DIR"]! + "/upx"
-    #expect(mkdir(folder, 0o700) == 0)
+    let (environment, folder) = try environmentWithLockFolder()
     let stop = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile).path
     #expect(FileManager.default.createFile(atPath: stop, contents: Data("{\"pin_rejected_at\":1}x".utf8)))
 
@@ -233,6 +224,16 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(path.hasPrefix("/run/user/1000/upx/account-"))
     #expect(path.hasSuffix(".stop"))
     #expect(!path.contains(FakeAccount.mobile))
+}
+
+/// Returns the login environment with a runtime folder that the runs of one test share, and
+/// the lock folder `upx` made in it.
+private func environmentWithLockFolder() throws -> (environment: [String: String], lockFolder: String) {
+    var environment = loginEnvironment
+    let runtime = try temporaryFolder()
+    environment["XDG_RUNTIME_DIR"] = runtime
+    guard mkdir(runtime + "/upx", 0o700) == 0 else { throw FolderNotMade() }
+    return (environment, runtime + "/upx")
 }
 
 /// Returns a fake Upstox that rejects the PIN with 1017106.
@@ -305,8 +306,7 @@ func cacheServesOnlyAboveMinimum(secondsLeft: Int64, minimum: Int64, served: Boo
 
 @Test func loginCommandNoKeyringStoresNothing() throws {
     let (keyring, _) = keyringWithRecord(secondsLeft: 3_600)
-    var environment = loginEnvironment
-    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
+    let (environment, _) = try environmentWithLockFolder()
     let run = runLogin(["--no-keyring", "--print"], keyring: keyring, environment: environment)
     #expect(run.status == 0)
     #expect(run.requestCount == 7)
@@ -317,25 +317,20 @@ func cacheServesOnlyAboveMinimum(secondsLeft: Int64, minimum: Int64, served: Boo
 }
 
 @Test func noKeyringLoginCountedInFile() throws {
-    let runtime = try temporaryFolder()
-    var environment = loginEnvironment
-    environment["XDG_RUNTIME_DIR"] = runtime
+    let (environment, folder) = try environmentWithLockFolder()
     #expect(runLogin(["--no-keyring", "--quiet"], environment: environment).status == 0)
 
-    let limit = LoginRateLimit(folder: runtime + "/upx", profile: "default")
+    let limit = LoginRateLimit(folder: folder, profile: "default")
     #expect(try limit.recentStarts(at: clockSeconds) == [clockSeconds])
     var status = stat()
-    #expect(lstat(runtime + "/upx/login-default.limits", &status) == 0)
+    #expect(lstat(folder + "/login-default.limits", &status) == 0)
     #expect(status.st_mode & 0o777 == 0o600)
 }
 
 @Test func noKeyringWrongPINStopsNextLogin() throws {
     // A container restarting after each failure has no keyring, and five wrong PINs lock the account.
-    var environment = loginEnvironment
-    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
-    var server = FakeUpstox()
-    server.overrides[FakeUpstox.pinRoute(.r2026)] = jsonReply(
-        200, #"{"success":false,"error":{"code":"1017106","message":"Incorrect PIN"}}"#)
+    let (environment, _) = try environmentWithLockFolder()
+    let server = wrongPINServer()
     #expect(runLogin(["--no-keyring"], server: server, environment: environment).status == 4)
 
     let again = runLogin(["--no-keyring"], server: server, environment: environment)
@@ -347,10 +342,7 @@ func cacheServesOnlyAboveMinimum(secondsLeft: Int64, minimum: Int64, served: Boo
 }
 
 @Test func limitFileUnreadableRejected() throws {
-    var environment = loginEnvironment
-    environment["XDG_RUNTIME_DIR"] = try temporaryFolder()
-    let folder = environment["XDG_RUNTIME_DIR"]! + "/upx"
-    #expect(mkdir(folder, 0o700) == 0)
+    let (environment, folder) = try environmentWithLockFolder()
     #expect(mkdir(folder + "/login-default.limits", 0o700) == 0)
 
     let run = runLogin(["--no-keyring", "--print"], environment: environment)
