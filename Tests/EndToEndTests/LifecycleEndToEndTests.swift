@@ -182,8 +182,31 @@ struct LifecycleEndToEndTests {
         for arguments in others {
             let result = try runCommand(login, ["-q"] + arguments, environment: environment)
             #expect(result.status == 7, "\(arguments): \(result.stderr)")
-            #expect(result.stderr.contains("Upstox rejected its PIN (1017106)"), "\(arguments)")
+            #expect(result.stderr.contains("Upstox rejected the PIN of this account (1017106)"), "\(arguments)")
         }
+        #expect(try standIn.stats()["wrong_pins"] as? Int == 1)
+    }
+
+    @Test("two profiles of one account send one wrong PIN")
+    func twoProfilesSendOneWrongPIN() throws {
+        // The second login waits for the first on the account's lock, then finds its stop.
+        let keyctl = try Keyctl()
+        let standIn = try StandIn(["--fail", "twofa:slow=2"])
+        let profiles = [uniqueProfile("e2e-pin"), uniqueProfile("e2e-pin")]
+        defer { for profile in profiles { try? keyctl.remove("upx:\(profile)") } }
+        var environment = standIn.loginEnvironment()
+        environment["UPSTOX_PIN_CODE"] = "000000"
+
+        let bash = try requireProgram("bash", package: "bash")
+        let script = """
+            \(login) -q -P \(profiles[0]) & first=$!
+            \(login) -q -P \(profiles[1]) & second=$!
+            wait $first; echo "status $?"
+            wait $second; echo "status $?"
+            """
+        let result = try runCommand(bash, ["-c", script], environment: environment)
+        let statuses = result.stdout.split(separator: "\n").sorted()
+        #expect(statuses == ["status 4", "status 7"], "stderr: \(result.stderr)")
         #expect(try standIn.stats()["wrong_pins"] as? Int == 1)
     }
 

@@ -33,8 +33,8 @@ enum TestAccount {
 final class StandIn {
     let process: Process
     let baseURL: String
-    /// The parent of the runtime folders of this stand-in's clients. upx-login keeps its login
-    /// locks and the account's stops there, so a wrong PIN in one test stops no other test.
+    /// The parent of the runtime and state folders of this stand-in's clients. upx-login keeps
+    /// its login locks and the account's stops there, so a wrong PIN in one test stops no other test.
     private let runtimeRoot = NSTemporaryDirectory() + "upx-e2e-run-" + UUID().uuidString.prefix(8)
 
     /// Starts the stand-in with the test account and `extraArguments`, and waits for its URL.
@@ -89,8 +89,8 @@ final class StandIn {
         try? FileManager.default.removeItem(atPath: runtimeRoot)
     }
 
-    /// Returns the environment upx-login needs to log in here, with an XDG_RUNTIME_DIR of this
-    /// stand-in's that belongs to the owner of `home`.
+    /// Returns the environment upx-login needs to log in here, with an XDG_RUNTIME_DIR and
+    /// XDG_STATE_HOME of this stand-in's that belong to the owner of `home`.
     func loginEnvironment(home: String = NSTemporaryDirectory()) -> [String: String] {
         var environment = TestAccount.loginEnvironment(baseURL: baseURL, home: home)
         var owner = stat()
@@ -99,6 +99,7 @@ final class StandIn {
             _ = mkdir(runtimeRoot, 0o755)
             if mkdir(runtime, 0o700) == 0 { _ = chown(runtime, owner.st_uid, owner.st_gid) }
             environment["XDG_RUNTIME_DIR"] = runtime
+            environment["XDG_STATE_HOME"] = runtime
         }
         return environment
     }

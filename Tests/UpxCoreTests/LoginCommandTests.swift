@@ -25,9 +25,9 @@ let loginEnvironment = [
 ]
 
 /// Runs upx-login in-process with the context that `makeContext` builds from `environment`.
-/// Unless `environment` names an XDG_RUNTIME_DIR, the run gets a new one that is removed
-/// afterwards, so that its login locks and account stops reach no other run and no folder of
-/// the user running the tests.
+/// Unless `environment` names an XDG_RUNTIME_DIR, the run gets a new one, which is also its
+/// XDG_STATE_HOME and is removed afterwards. So its login locks and account stops reach no
+/// other run and no folder of the user running the tests.
 func runLoginCommand(
     _ arguments: [String], environment: [String: String], makeContext: ([String: String]) -> Context
 ) -> Int32 {
@@ -38,6 +38,7 @@ func runLoginCommand(
         guard let made = mkdtemp(&template) else { fatalError("cannot create a folder in /tmp: \(String(cString: strerror(errno)))") }
         madeFolder = String(cString: made)
         environment["XDG_RUNTIME_DIR"] = madeFolder
+        environment["XDG_STATE_HOME"] = madeFolder
     }
     defer { if let madeFolder { try? FileManager.default.removeItem(atPath: madeFolder) } }
     return ToolRunner.run(LoginCommand.info, arguments: arguments, context: makeContext(environment), body: LoginCommand.run)
@@ -80,6 +81,10 @@ struct LoginRun {
     var waits: [Double] = []
 
     var requestCount: Int { transports.reduce(0) { $0 + $1.requests.count } }
+
+    func requests(to route: String) -> [HTTPRequest] {
+        transports.flatMap(\.requests).filter { $0.route == route }
+    }
 }
 
 /// Runs upx-login through `ToolRunner` with a fixed clock, `keyring`, and a fresh fake

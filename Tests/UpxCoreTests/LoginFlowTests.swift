@@ -496,7 +496,7 @@ func loginFlowPINServerErrorNotRetried(_ reply: HTTPResponse) {
     #expect(pinRequests(run).count == 1)
     #expect(run.toolError?.exitCode == .network)
     #expect(run.toolError?.message == "step 4 (PIN) failed: connection reset by peer; Upstox may have counted the PIN, so logins of this "
-        + "account wait for a forced one: check UPSTOX_PIN_CODE, then run 'upx-login --force'")
+        + "account wait for a forced one: check UPSTOX_PIN_CODE, then log in once with --force")
 }
 
 // MARK: - Step 1 redirects

@@ -124,8 +124,8 @@ private let clockSeconds: Int64 = 1_773_100_800
     let again = runLogin([], keyring: keyring, server: server)
     #expect(again.status == 7)
     #expect(again.requestCount == 0)
-    #expect(again.error.contains("Upstox rejected its PIN (1017106) at "))
-    #expect(again.error.hasSuffix("then run 'upx-login --force'\n"))
+    #expect(again.error.contains("Upstox rejected the PIN of this account (1017106) at "))
+    #expect(again.error.hasSuffix("then log in once with --force ('upx-login -P default --force')\n"))
 
     let status = runLogin(["--status"], keyring: keyring)
     #expect(status.output.contains("blocked:  Upstox rejected the PIN (1017106) at "))
@@ -151,17 +151,43 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(again.requestCount == 0)
 }
 
-@Test func stopFileUnwritableWarns() throws {
+@Test func stopFileUnwritableSendsNoPIN() throws {
+    // The stop is written before the PIN is sent, so a run that cannot write it sends none.
     let (environment, folder) = try environmentWithLockFolder()
     // A folder where the new file would be written makes the write fail, even for root.
     let stop = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile).path
     #expect(mkdir(stop + ".\(getpid()).tmp", 0o700) == 0)
 
     let run = runLogin([], server: wrongPINServer(), environment: environment)
-    #expect(run.status == 4)
-    #expect(run.error.contains("upx-login: warning: the outcome of this login could not be recorded, so the next run "
-        + "may send the same PIN again; check UPSTOX_PIN_CODE first (cannot use the stop file \(stop): "))
-    #expect(!run.error.contains(FakeAccount.pin))
+    #expect(run.status == 3)
+    #expect(run.requests(to: FakeUpstox.pinRoute(.r2026)).isEmpty)
+    #expect(run.output.isEmpty)
+    #expect(run.error.hasPrefix("upx-login: login of profile default stopped before sending the PIN: cannot write the stop "
+        + "file \(stop) (File exists), which keeps a wrong PIN from being sent twice; "))
+}
+
+@Test func killedDuringPINLeavesStop() throws {
+    // A run killed while the PIN request waits for its reply records nothing afterwards, so
+    // the stop written before the request must already say that a PIN went out.
+    let (environment, folder) = try environmentWithLockFolder()
+    let stops = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile)
+    try stops.recordPINSent(at: clockSeconds, profile: "desk")
+
+    let run = runLogin(["-P", "laptop"], environment: environment)
+    #expect(run.status == 7)
+    #expect(run.requestCount == 0)
+    #expect(run.error.contains("the PIN sent at 00:00 UTC by profile desk got no clear reply"))
+}
+
+@Test func acceptedPINLeavesNoStop() throws {
+    // The PIN step clears the mark it wrote, even when a later step fails.
+    let (environment, folder) = try environmentWithLockFolder()
+    var server = FakeUpstox()
+    server.overrides[FakeUpstox.tokenRoute] = jsonReply(500, #"{"status":"error","errors":[{"errorCode":"UDAPI100500"}]}"#)
+    #expect(runLogin(["--quiet"], server: server, environment: environment).status == 5)
+
+    #expect(!FileManager.default.fileExists(atPath: AccountStops(folder: folder, mobileNumber: FakeAccount.mobile).path))
+    #expect(runLogin(["--quiet", "-P", "other"], environment: environment).status == 0)
 }
 
 @Test func wrongPINStopsOtherProfilesAndNoKeyring() throws {
@@ -173,7 +199,7 @@ private let clockSeconds: Int64 = 1_773_100_800
         let run = runLogin(arguments, environment: environment)
         #expect(run.status == 7, "\(arguments)")
         #expect(run.requestCount == 0, "\(arguments)")
-        #expect(run.error.contains("Upstox rejected its PIN (1017106) at "), "\(arguments)")
+        #expect(run.error.contains("Upstox rejected the PIN of this account (1017106) at "), "\(arguments)")
     }
 }
 
@@ -190,7 +216,7 @@ private let clockSeconds: Int64 = 1_773_100_800
     let again = runLogin([], environment: environment)
     #expect(again.status == 7)
     #expect(again.requestCount == 0)
-    #expect(again.error.contains("the PIN request at 00:00 UTC got no clear reply, so Upstox may have counted a wrong PIN"))
+    #expect(again.error.contains("the PIN sent at 00:00 UTC got no clear reply, so Upstox may have counted a wrong PIN"))
 
     // A forced login that succeeds lifts the stop.
     #expect(runLogin(["--force", "--quiet"], environment: environment).status == 0)
@@ -226,12 +252,13 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(!path.contains(FakeAccount.mobile))
 }
 
-/// Returns the login environment with a runtime folder that the runs of one test share, and
-/// the lock folder `upx` made in it.
+/// Returns the login environment with a runtime and state folder that the runs of one test
+/// share, and the folder `upx` made in it, where the login locks, limits and stops go.
 private func environmentWithLockFolder() throws -> (environment: [String: String], lockFolder: String) {
     var environment = loginEnvironment
     let runtime = try temporaryFolder()
     environment["XDG_RUNTIME_DIR"] = runtime
+    environment["XDG_STATE_HOME"] = runtime
     guard mkdir(runtime + "/upx", 0o700) == 0 else { throw FolderNotMade() }
     return (environment, runtime + "/upx")
 }
@@ -336,7 +363,7 @@ func cacheServesOnlyAboveMinimum(secondsLeft: Int64, minimum: Int64, served: Boo
     let again = runLogin(["--no-keyring"], server: server, environment: environment)
     #expect(again.status == 7)
     #expect(again.requestCount == 0)
-    #expect(again.error.contains("Upstox rejected its PIN (1017106) at "))
+    #expect(again.error.contains("Upstox rejected the PIN of this account (1017106) at "))
     #expect(runLogin(["--no-keyring", "--force", "--quiet"], environment: environment).status == 0)
     #expect(runLogin(["--no-keyring", "--quiet"], environment: environment).status == 0)
 }

@@ -9,17 +9,23 @@ public final class LoginLock {
     private let descriptor: Int32
 
     /// Waits until no other process of this user holds the lock for `profile`, then takes it.
-    public init(profile: String, environment: [String: String]) throws {
-        let folder = try Self.privateFolder(environment)
-        let path = "\(folder)/login-\(profile).lock"
+    public convenience init(profile: String, environment: [String: String]) throws {
+        try self.init(path: "\(try Self.privateFolder(environment))/login-\(profile).lock")
+    }
+
+    /// Waits until no other process of this user holds the lock file `path`, in a folder only
+    /// the user can enter, then takes it. `variable` names the setting that picks the folder.
+    init(path: String, variable: String = "XDG_RUNTIME_DIR") throws {
         descriptor = upx_open_mode(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw LockError(path: path, reason: String(cString: strerror(errno)), remedy: .remove) }
+        guard descriptor >= 0 else {
+            throw LockError(path: path, reason: String(cString: strerror(errno)), remedy: .remove, variable: variable)
+        }
 
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {
                 let reason = String(cString: strerror(errno))
                 close(descriptor)
-                throw LockError(path: path, reason: reason, remedy: .setRuntimeFolder)
+                throw LockError(path: path, reason: reason, remedy: .setFolder, variable: variable)
             }
         }
     }
@@ -41,8 +47,19 @@ public final class LoginLock {
         if lstat(runtime, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid() {
             return try checkedFolder("\(runtime)/upx")
         }
-        // The password database before $HOME, so that every process of the user agrees. A
-        // container may run a uid that the database does not know.
+        let cache = try homeFolder(environment, for: "~/.cache/upx") + "/.cache"
+        if mkdir(cache, 0o700) != 0 && errno != EEXIST {
+            throw LockError(path: cache, reason: String(cString: strerror(errno)), remedy: .setFolder)
+        }
+        return try checkedFolder(cache + "/upx")
+    }
+
+    /// Returns the home folder without a trailing slash: from the password database before
+    /// $HOME, so that every process of the user agrees, since a container may run a uid that
+    /// the database does not know. `path` names the folder wanted, for the error.
+    static func homeFolder(
+        _ environment: [String: String], for path: String, variable: String = "XDG_RUNTIME_DIR"
+    ) throws -> String {
         let home: String
         if let entry = getpwuid(getuid()), let folder = entry.pointee.pw_dir, folder.pointee != 0 {
             home = String(cString: folder)
@@ -50,38 +67,37 @@ public final class LoginLock {
             home = folder
         } else {
             throw LockError(
-                path: "~/.cache/upx", reason: "uid \(getuid()) has no home folder and HOME is not set",
-                remedy: .setRuntimeFolder)
+                path: path, reason: "uid \(getuid()) has no home folder and HOME is not set", remedy: .setFolder,
+                variable: variable)
         }
-        let cache = home + "/.cache"
-        if mkdir(cache, 0o700) != 0 && errno != EEXIST {
-            throw LockError(path: cache, reason: String(cString: strerror(errno)), remedy: .setRuntimeFolder)
-        }
-        return try checkedFolder(cache + "/upx")
+        return home.hasSuffix("/") ? String(home.dropLast()) : home
     }
 
     /// Creates `folder` with mode 0700 and checks that it is a real folder of this user that
     /// no other user can enter, because a folder another user controls could contain a lock
     /// file that blocks every login.
-    private static func checkedFolder(_ folder: String) throws -> String {
+    static func checkedFolder(_ folder: String, variable: String = "XDG_RUNTIME_DIR") throws -> String {
         if mkdir(folder, 0o700) != 0 && errno != EEXIST {
-            throw LockError(path: folder, reason: String(cString: strerror(errno)), remedy: .setRuntimeFolder)
+            throw LockError(path: folder, reason: String(cString: strerror(errno)), remedy: .setFolder, variable: variable)
         }
 
         var status = stat()
         guard lstat(folder, &status) == 0 else {
-            throw LockError(path: folder, reason: String(cString: strerror(errno)), remedy: .setRuntimeFolder)
+            throw LockError(path: folder, reason: String(cString: strerror(errno)), remedy: .setFolder, variable: variable)
         }
         guard status.st_mode & S_IFMT == S_IFDIR else {
-            throw LockError(path: folder, reason: "it is not a folder (a symbolic link or file is in the way)", remedy: .remove)
+            throw LockError(
+                path: folder, reason: "it is not a folder (a symbolic link or file is in the way)", remedy: .remove,
+                variable: variable)
         }
         guard status.st_uid == getuid() else {
-            throw LockError(path: folder, reason: "it is owned by uid \(status.st_uid), not by you", remedy: .remove)
+            throw LockError(
+                path: folder, reason: "it is owned by uid \(status.st_uid), not by you", remedy: .remove, variable: variable)
         }
         guard status.st_mode & 0o077 == 0 else {
             throw LockError(
                 path: folder, reason: "other users can enter it (mode \(String(status.st_mode & 0o777, radix: 8)))",
-                remedy: .remove)
+                remedy: .remove, variable: variable)
         }
         return folder
     }
@@ -92,13 +108,15 @@ public struct LockError: ToolError {
     public let path: String
     public let reason: String
     public let remedy: Remedy
+    /// The environment variable that picks another folder.
+    public var variable = "XDG_RUNTIME_DIR"
 
     /// The fix the message names.
     public enum Remedy: Sendable {
         /// Something of the wrong kind or owner is in the way.
         case remove
         /// The folder cannot be made or used where upx looks for it.
-        case setRuntimeFolder
+        case setFolder
     }
 
     public var exitCode: ExitCode { .badInput }
@@ -106,7 +124,7 @@ public struct LockError: ToolError {
     public var message: String {
         let fix = switch remedy {
         case .remove: "remove it, or set XDG_RUNTIME_DIR to a folder of yours"
-        case .setRuntimeFolder: "set XDG_RUNTIME_DIR to an existing folder of yours"
+        case .setFolder: "set XDG_RUNTIME_DIR to an existing folder of yours"
         }
         return "cannot lock \(path) to run one login at a time: \(reason); \(fix)"
     }

@@ -5,36 +5,60 @@ import CSystem
 import FoundationEssentials
 import Glibc
 
-/// The stops of one Upstox account, kept in the file `account-HASH.stop` of the login lock's
-/// private folder, where HASH is the start of the SHA-256 of the mobile number. A PIN that
-/// Upstox rejected, or a PIN request that got no clear reply, stops logins until a forced
-/// login succeeds or 7 days pass. A block of OTP generation stops them until it ends.
+/// The stops of one Upstox account, kept in the file `account-HASH.stop` of the user's state
+/// folder, where HASH is the start of the SHA-256 of the mobile number. A PIN that Upstox
+/// rejected, or a PIN request without a clear reply, stops logins until a forced login
+/// succeeds or 7 days pass. A block of OTP generation stops them until it ends.
 ///
-/// A file that exists but cannot be read stops logins too, since it may hold a PIN stop.
+/// The stop for a PIN request is written before the PIN is sent, so a run killed while
+/// waiting for the reply leaves it behind. A file that exists but cannot be read stops
+/// logins too, since it may contain a PIN stop.
 struct AccountStops {
     let path: String
+    let lockPath: String
 
     init(folder: String, mobileNumber: String) {
-        path = "\(folder)/account-\(sha256(of: Array(mobileNumber.utf8)).prefix(16)).stop"
+        let base = "\(folder)/account-\(sha256(of: Array(mobileNumber.utf8)).prefix(16))"
+        path = base + ".stop"
+        lockPath = base + ".lock"
+    }
+
+    /// Returns the state folder: `upx` in `$XDG_STATE_HOME`, else `~/.local/state/upx`. Unlike
+    /// the runtime folder of the login lock, it survives logout and reboot.
+    static func folder(_ environment: [String: String]) throws -> String {
+        let variable = "XDG_STATE_HOME"
+        if let base = environment[variable], base.hasPrefix("/") {
+            return try LoginLock.checkedFolder("\(base)/upx", variable: variable)
+        }
+        let home = try LoginLock.homeFolder(environment, for: "~/.local/state/upx", variable: variable)
+        for folder in [home + "/.local", home + "/.local/state"] {
+            if mkdir(folder, 0o700) != 0 && errno != EEXIST {
+                throw LockError(path: folder, reason: String(cString: strerror(errno)), remedy: .setFolder, variable: variable)
+            }
+        }
+        return try LoginLock.checkedFolder(home + "/.local/state/upx", variable: variable)
     }
 
     /// The content of the file.
     struct Record: Codable, Equatable {
         /// Unix seconds when Upstox rejected the PIN.
         var pinRejectedAt: Int64?
-        /// Unix seconds when a PIN request failed without a clear reply.
+        /// Unix seconds when a PIN was sent that got no clear reply yet.
         var pinUnansweredAt: Int64?
+        /// The profile whose login set the PIN stop.
+        var profile: String?
         /// Unix seconds until which Upstox generates no OTP.
         var otpBlockedUntil: Int64?
 
         enum CodingKeys: String, CodingKey {
             case pinRejectedAt = "pin_rejected_at"
             case pinUnansweredAt = "pin_unanswered_at"
+            case profile
             case otpBlockedUntil = "otp_blocked_until"
         }
     }
 
-    /// Throws when a stop of the account applies at `now`.
+    /// Throws when a stop of the account applies to a login of `profile` at `now`.
     func check(profile: String, at now: Int64) throws {
         let record: Record
         do {
@@ -44,30 +68,52 @@ struct AccountStops {
             throw LoginLimitError.stopUnreadable(profile: profile, path: path, reason: error.reason)
         }
         let pinStopEnd = now - LoginRateLimit.pinRejectionSeconds
+        let by = record.profile ?? profile
         if let rejected = record.pinRejectedAt, rejected > pinStopEnd {
-            throw LoginLimitError.pinRejected(profile: profile, at: rejected)
+            throw LoginLimitError.pinRejected(profile: profile, at: rejected, by: by)
         }
         if let unanswered = record.pinUnansweredAt, unanswered > pinStopEnd {
-            throw LoginLimitError.pinUnanswered(profile: profile, at: unanswered)
+            throw LoginLimitError.pinUnanswered(profile: profile, at: unanswered, by: by)
         }
         if let until = record.otpBlockedUntil, until > now {
             throw LoginLimitError.otpBlocked(profile: profile, until: until, now: now)
         }
     }
 
-    /// Remembers that Upstox rejected the PIN at `now`.
-    func recordPINRejection(at now: Int64) throws {
-        try update { $0.pinRejectedAt = now }
+    /// Remembers, before the PIN is sent, that a PIN of `profile` is on its way at `now`.
+    func recordPINSent(at now: Int64, profile: String) throws {
+        try update {
+            $0.pinUnansweredAt = now
+            $0.profile = profile
+        }
     }
 
-    /// Remembers that a PIN request failed at `now` without a clear reply.
-    func recordPINUnanswered(at now: Int64) throws {
-        try update { $0.pinUnansweredAt = now }
+    /// Takes back the mark of `recordPINSent(at: now, ...)` when the PIN was never sent after all.
+    func withdrawPINSent(at now: Int64) throws {
+        try update { if $0.pinUnansweredAt == now { $0.pinUnansweredAt = nil } }
+    }
+
+    /// Remembers that Upstox rejected the PIN of `profile` at `now`.
+    func recordPINRejection(at now: Int64, profile: String) throws {
+        try update {
+            $0.pinRejectedAt = now
+            $0.pinUnansweredAt = nil
+            $0.profile = profile
+        }
     }
 
     /// Remembers that Upstox blocked OTP generation at `now`.
     func recordOTPBlock(at now: Int64) throws {
         try update { $0.otpBlockedUntil = ErrorCodes.otpBlockEnd(after: now) }
+    }
+
+    /// Forgets the PIN stops once Upstox has accepted the PIN.
+    func clearPINStops() throws {
+        try update {
+            $0.pinRejectedAt = nil
+            $0.pinUnansweredAt = nil
+            $0.profile = nil
+        }
     }
 
     /// Removes every stop after a login that succeeded.
@@ -86,22 +132,33 @@ struct AccountStops {
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
             throw StopFileError(path: path, reason: "it is not a regular file")
         }
-        guard let bytes = readAll(descriptor, limit: 4096) else { throw StopFileError(path: path, reason: String(cString: strerror(errno))) }
+        guard let bytes = readAll(descriptor, limit: 4096) else {
+            throw StopFileError(path: path, reason: String(cString: strerror(errno)))
+        }
         guard let record = try? JSONDecoder().decode(Record.self, from: Data(bytes)) else {
             throw StopFileError(path: path, reason: "it is not a stop record")
         }
         return record
     }
 
-    /// Changes the record and writes it back. A record that cannot be read is replaced, since
-    /// the stop written now is at least as strict as any it held.
+    /// Changes the record and writes it back, or removes the file when no stop is left. A
+    /// record that cannot be read is replaced, since the stop written now is at least as
+    /// strict as any it contained.
     private func update(_ change: (inout Record) -> Void) throws {
         var record = (try? read()).flatMap { $0 } ?? Record()
         change(&record)
+        if record.pinRejectedAt == nil && record.pinUnansweredAt == nil && record.otpBlockedUntil == nil {
+            if unlink(path) != 0 && errno != ENOENT {
+                throw StopFileError(path: path, reason: String(cString: strerror(errno)))
+            }
+            return
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let text = String(decoding: (try? encoder.encode(record)) ?? Data(), as: UTF8.self) + "\n"
-        if let code = replaceFile(path, with: text) { throw StopFileError(path: path, reason: String(cString: strerror(code))) }
+        if let code = replaceFile(path, with: text) {
+            throw StopFileError(path: path, reason: String(cString: strerror(code)))
+        }
     }
 }
 

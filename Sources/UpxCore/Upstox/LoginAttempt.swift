@@ -17,24 +17,39 @@ extension LoginCommand {
         let requestID = LoginClient.newRequestID()
         var limit: LoginRateLimit?
         var stops: AccountStops?
+        var accountLock: LoginLock?
+        defer { withExtendedLifetime(accountLock) {} }
         do {
-            let folder = try LoginLock.privateFolder(context.environment)
             if useKeyring {
                 try cache.keyring.checkWritable(name: cache.keyName, payloadSize: 2048)
                 limit = LoginRateLimit(keyring: cache.keyring, profile: cache.profile)
             } else {
-                limit = LoginRateLimit(folder: folder, profile: cache.profile)
+                limit = LoginRateLimit(folder: try LoginLock.privateFolder(context.environment), profile: cache.profile)
             }
             if !force { try limit?.check(at: now) }
-            // The stops need the mobile number, and the start is counted once the settings are
-            // read, so a configuration error costs none of the logins the limit allows.
+            let guards = LoginGuards(
+                beforeFirstRequest: { credentials in
+                    let account = AccountStops(
+                        folder: try AccountStops.folder(context.environment), mobileNumber: credentials.mobileNumber)
+                    // A login of another profile of this account waits here, then finds the stop this one leaves.
+                    accountLock = try LoginLock(path: account.lockPath, variable: "XDG_STATE_HOME")
+                    stops = account
+                    if !force { try account.check(profile: cache.profile, at: now) }
+                    // Counted once the settings are read, so a configuration error costs none of
+                    // the logins the limit allows.
+                    try limit?.recordStart(at: now)
+                },
+                beforePIN: {
+                    do {
+                        try stops?.recordPINSent(at: now, profile: cache.profile)
+                    } catch let error as StopFileError {
+                        throw LoginLimitError.stopUnwritable(profile: cache.profile, path: error.path, reason: error.reason)
+                    }
+                },
+                afterPIN: { try? stops?.clearPINStops() })
             let record = try logIn(
                 context, configuration, network: network, requestID: requestID, quiet: arguments.has("quiet"), log: log,
-                beforeFirstRequest: { credentials in
-                    stops = AccountStops(folder: folder, mobileNumber: credentials.mobileNumber)
-                    if !force { try stops?.check(profile: cache.profile, at: now) }
-                    try limit?.recordStart(at: now)
-                })
+                guards: guards)
             try? limit?.recordSuccess(at: now)
             try? stops?.clear()
             return record
@@ -44,7 +59,7 @@ extension LoginCommand {
             if error is LoginLimitError { (event.outcome, event.requestID) = ("rejected", nil) }
             if let failure = error as? UpstoxError {
                 event.errorCode = failure.serverCode
-                recordStops(after: failure, limit: limit, stops: stops, at: now, context)
+                recordStops(after: failure, limit: limit, stops: stops, profile: cache.profile, at: now, context)
             }
             event.exitStatus = error.exitCode.rawValue
             audit.record(event, at: context.clock.now())
@@ -52,24 +67,26 @@ extension LoginCommand {
         }
     }
 
-    /// Remembers what a failed login means for the next ones: a rejected PIN, a PIN request
-    /// without a clear reply, or blocked OTP generation. The account's stop file is what
-    /// stops the next login, so a failure to write it is a warning. The copy in the profile's
-    /// limit record is for --status.
+    /// Remembers what a failed login means for the next ones: a rejected PIN or blocked OTP
+    /// generation. A PIN without a clear reply was marked before it was sent, and the mark is
+    /// taken back when the PIN never left. The account's stop file is what stops the next
+    /// login, so a failure to write it is a warning. The copy in the profile's limit record is
+    /// for --status.
     private static func recordStops(
-        after failure: UpstoxError, limit: LoginRateLimit?, stops: AccountStops?, at now: Int64, _ context: Context
+        after failure: UpstoxError, limit: LoginRateLimit?, stops: AccountStops?, profile: String, at now: Int64,
+        _ context: Context
     ) {
         do {
             switch failure {
             case .rejected(let step, let code, let serverMessage, _)
                 where code == ErrorCodes.incorrectPIN || (step == .pinVerify && UpstoxError.saysLocked(serverMessage)):
                 try? limit?.recordPINRejection(at: now)
-                try stops?.recordPINRejection(at: now)
+                try stops?.recordPINRejection(at: now, profile: profile)
             case .rejectedUntil(_, ErrorCodes.otpGenerationBlocked, _, _):
                 try? limit?.recordOTPBlock(at: now)
                 try stops?.recordOTPBlock(at: now)
             default:
-                if failure.leavesPINOutcomeUnknown { try stops?.recordPINUnanswered(at: now) }
+                if failure.step == .pinVerify && !failure.leavesPINOutcomeUnknown { try stops?.withdrawPINSent(at: now) }
             }
         } catch {
             let reason = (error as? ToolError)?.message ?? "\(error)"
@@ -78,11 +95,21 @@ extension LoginCommand {
         }
     }
 
-    /// Reads the settings, calls `beforeFirstRequest`, runs the six steps with the configured
-    /// credentials and returns the new record.
+    /// What a login does around its requests to keep upx's own limits and the account's stops.
+    struct LoginGuards {
+        /// Called with the checked settings before the first request.
+        var beforeFirstRequest: (LoginCredentials) throws -> Void = { _ in }
+        /// Called just before the PIN is sent; a throw ends the login with no PIN sent.
+        var beforePIN: () throws -> Void = {}
+        /// Called once Upstox has accepted the PIN.
+        var afterPIN: () -> Void = {}
+    }
+
+    /// Reads the settings, runs the six steps with the configured credentials and `guards`,
+    /// and returns the new record.
     static func logIn(
         _ context: Context, _ configuration: Configuration, network: NetworkOptions = NetworkOptions(),
-        requestID: String, quiet: Bool, log: DebugLog, beforeFirstRequest: (LoginCredentials) throws -> Void
+        requestID: String, quiet: Bool, log: DebugLog, guards: LoginGuards
     ) throws -> TokenRecord {
         let credentials = try LoginSettings.credentials(from: configuration)
         if let debug = try LoginSettings.optional("UPSTOX_DEBUG", from: configuration), LoginSettings.debugFlag(debug) == true {
@@ -104,7 +131,9 @@ extension LoginCommand {
             retryPolicy: network.retryPolicy(context, quiet: quiet), clock: context.clock,
             makeTOTPCode: { try LoginSettings.totpCode(credentials.totpSecret, at: context.clock.now()) },
             requestID: requestID, log: log.write)
-        try beforeFirstRequest(credentials)
+        flow.beforePIN = guards.beforePIN
+        flow.afterPIN = guards.afterPIN
+        try guards.beforeFirstRequest(credentials)
         let grant = try flow.run()
         try checkToken(grant.accessToken)
 

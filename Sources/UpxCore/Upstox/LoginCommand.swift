@@ -92,7 +92,8 @@ public enum LoginCommand {
             lock the account, so after Upstox rejected the PIN (1017106), or a PIN request got no
             clear reply, every login of that account (any profile or keyring) is rejected until a
             --force login succeeds, at most 7 days; after Upstox blocked OTP generation (1017069),
-            for 10 minutes. These stops live in account-HASH.stop in the lock folder.
+            for 10 minutes. These stops live in account-HASH.stop in ~/.local/state/upx (or
+            $XDG_STATE_HOME/upx), written before the PIN is sent.
 
             Each login, rejection, failure, logout and purge is logged to syslog (facility
             authpriv) with profile, user id, expiry and request id, never a secret.

@@ -50,6 +50,10 @@ public final class LoginFlow {
     let credentials: LoginCredentials
     let makeTOTPCode: () throws -> String
     let countryISDCode: String?
+    /// Called just before the PIN is sent; a throw ends the login with no PIN sent.
+    public var beforePIN: () throws -> Void = {}
+    /// Called once Upstox has accepted the PIN.
+    public var afterPIN: () -> Void = {}
 
     /// - Parameters:
     ///   - makeTOTPCode: called just before each attempt of step 3, so the code is fresh.
@@ -78,7 +82,9 @@ public final class LoginFlow {
         let userID = try openAuthorizationDialog()
         let otpToken = try generateOTP(userID: userID)
         let profile = try verifyTOTP(otpToken: otpToken)
+        try beforePIN()
         try verifyPIN(profile: profile)
+        afterPIN()
         let code = try approveOAuth()
         return try exchange(code: code)
     }

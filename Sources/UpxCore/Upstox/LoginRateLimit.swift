@@ -60,7 +60,7 @@ public struct LoginRateLimit {
     public func check(at now: Int64) throws {
         let record = try current(at: now)
         if let rejected = record.pinRejectedAt {
-            throw LoginLimitError.pinRejected(profile: profile, at: rejected)
+            throw LoginLimitError.pinRejected(profile: profile, at: rejected, by: profile)
         }
         if let until = record.otpBlockedUntil {
             throw LoginLimitError.otpBlocked(profile: profile, until: until, now: now)
@@ -188,15 +188,29 @@ public struct LimitFileError: ToolError {
 public enum LoginLimitError: ToolError {
     case tooManyLogins(profile: String, count: Int, nextAllowed: Int64, now: Int64)
     case otpBlocked(profile: String, until: Int64, now: Int64)
-    case pinRejected(profile: String, at: Int64)
-    case pinUnanswered(profile: String, at: Int64)
+    /// `by` is the profile whose login sent the PIN.
+    case pinRejected(profile: String, at: Int64, by: String)
+    case pinUnanswered(profile: String, at: Int64, by: String)
     case stopUnreadable(profile: String, path: String, reason: String)
+    case stopUnwritable(profile: String, path: String, reason: String)
 
-    public var exitCode: ExitCode { .rateLimited }
+    public var exitCode: ExitCode {
+        if case .stopUnwritable = self { return .badInput }
+        return .rateLimited
+    }
 
-    /// The fix for a stop after a PIN request.
-    static let pinFix = "check UPSTOX_PIN_CODE ('upx-login --check-config' shows where it comes from), "
-        + "then run 'upx-login --force'"
+    /// Returns the fix for a stop after a PIN request, for a login of `profile`.
+    static func pinFix(_ profile: String) -> String {
+        let check = "'upx-login -P \(profile) --check-config'"
+        let force = "'upx-login -P \(profile) --force'"
+        return "check UPSTOX_PIN_CODE (\(check) shows where it comes from), then log in once with --force (\(force))"
+    }
+
+    /// Returns the time of a PIN request, naming the profile that sent it when that is not `profile`.
+    static func pinTime(_ at: Int64, by: String, _ profile: String) -> String {
+        let time = clockTime(at)
+        return by == profile ? time : "\(time) by profile \(by)"
+    }
 
     /// Formats Unix seconds as the local time of day: `14:07 IST`.
     static func clockTime(_ seconds: Int64) -> String {
@@ -214,15 +228,23 @@ public enum LoginLimitError: ToolError {
             return "login of profile \(profile) not started: Upstox blocked OTP generation (1017069) until about "
                 + "\(Self.clockTime(until)), in \(DurationText.format(max(until - now, 1))); "
                 + "try again then (--force tries anyway)"
-        case .pinRejected(let profile, let at):
-            return "login of profile \(profile) not started: Upstox rejected its PIN (1017106) at \(Self.clockTime(at)), "
-                + "and five wrong PINs lock the account; " + Self.pinFix
-        case .pinUnanswered(let profile, let at):
-            return "login of profile \(profile) not started: the PIN request at \(Self.clockTime(at)) got no clear reply, "
-                + "so Upstox may have counted a wrong PIN, and five lock the account; " + Self.pinFix
+        case .pinRejected(let profile, let at, let by):
+            let time = Self.pinTime(at, by: by, profile)
+            let fix = Self.pinFix(profile)
+            return "login of profile \(profile) not started: Upstox rejected the PIN of this account (1017106) at "
+                + "\(time), and five wrong PINs lock the account; \(fix)"
+        case .pinUnanswered(let profile, let at, let by):
+            let time = Self.pinTime(at, by: by, profile)
+            let fix = Self.pinFix(profile)
+            return "login of profile \(profile) not started: the PIN sent at \(time) got no clear reply, "
+                + "so Upstox may have counted a wrong PIN, and five lock the account; \(fix)"
         case .stopUnreadable(let profile, let path, let reason):
             return "login of profile \(profile) not started: cannot read the stop file \(path) (\(reason)), which may "
-                + "hold a wrong-PIN stop; " + Self.pinFix + ", which replaces the file"
+                + "contain a wrong-PIN stop; check UPSTOX_PIN_CODE, then remove the file"
+        case .stopUnwritable(let profile, let path, let reason):
+            return "login of profile \(profile) stopped before sending the PIN: cannot write the stop file \(path) "
+                + "(\(reason)), which keeps a wrong PIN from being sent twice; free space there or set "
+                + "XDG_STATE_HOME to a folder of yours"
         }
     }
 }

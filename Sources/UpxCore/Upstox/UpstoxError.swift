@@ -137,7 +137,7 @@ public enum UpstoxError: ToolError {
     /// wrong PIN once more, so the advice is to check it first.
     private static func pinOutcomeMessage(_ detail: String) -> String {
         "\(LoginStep.pinVerify.label) failed: \(detail); Upstox may have counted the PIN, so logins of this account "
-            + "wait for a forced one: check UPSTOX_PIN_CODE, then run 'upx-login --force'"
+            + "wait for a forced one: check UPSTOX_PIN_CODE, then log in once with --force"
     }
 
     private static func rateLimitMessage(step: LoginStep, httpStatus: Int, retryAfterSeconds: Int?, attempts: Int) -> String {
