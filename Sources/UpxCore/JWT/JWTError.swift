@@ -58,6 +58,11 @@ public enum JWTError: ToolError, Equatable {
         }
     }
 
+    /// Returns `1 character` or `N characters`.
+    static func characters(_ count: Int) -> String {
+        count == 1 ? "1 character" : "\(count) characters"
+    }
+
     public var message: String {
         switch self {
         case .empty:
@@ -74,7 +79,7 @@ public enum JWTError: ToolError, Equatable {
             "invalid JWT: the \(part.label) has a space or line break at position \(position) "
                 + "(join the lines of a wrapped token)"
         case .invalidBase64URLLength(let part, let length):
-            "invalid JWT: the \(part.label) has \(length) characters, which is no valid base64url length "
+            "invalid JWT: the \(part.label) has \(Self.characters(length)), which is no valid base64url length "
                 + "(check the token was copied whole)"
         case .invalidPadding(let part):
             "invalid JWT: the \(part.label) has '=' padding of the wrong length"
