@@ -168,7 +168,7 @@ private let clockSeconds: Int64 = 1_773_100_800
 
 @Test func killedDuringPINLeavesStop() throws {
     // A run killed while the PIN request waits for its reply records nothing afterwards, so
-    // the stop written before the request must already say that a PIN went out.
+    // the stop written before the request must already record that a PIN went out.
     let (environment, folder) = try environmentWithLockFolder()
     let stops = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile)
     try stops.recordPINSent(at: clockSeconds, profile: "desk")

@@ -95,7 +95,7 @@ extension LoginCommand {
         }
     }
 
-    /// What a login does around its requests to keep upx's own limits and the account's stops.
+    /// The calls a login makes around its requests to keep upx's own limits and the account's stops.
     struct LoginGuards {
         /// Called with the checked settings before the first request.
         var beforeFirstRequest: (LoginCredentials) throws -> Void = { _ in }
