@@ -158,9 +158,13 @@ private let clockSeconds: Int64 = 1_773_100_800
     let stop = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile).path
     #expect(mkdir(stop + ".\(getpid()).tmp", 0o700) == 0)
 
-    let run = runLogin([], server: wrongPINServer(), environment: environment)
+    let audit = folder + "/audit.log"
+    let run = runLogin(["--audit-log", audit], server: wrongPINServer(), environment: environment)
     #expect(run.status == 3)
     #expect(run.requests(to: FakeUpstox.pinRoute(.r2026)).isEmpty)
+    // Three steps went out, so the failure keeps its request id.
+    let line = try String(contentsOfFile: audit, encoding: .utf8)
+    #expect(line.contains(" outcome=failure profile=default keyring=user request=WPRO-"))
     #expect(run.output.isEmpty)
     #expect(run.error.hasPrefix("upx-login: login of profile default stopped before sending the PIN: cannot write the stop "
         + "file \(stop) (File exists), which keeps a wrong PIN from being sent twice; "))

@@ -54,9 +54,9 @@ extension LoginCommand {
             try? stops?.clear()
             return record
         } catch let error as ToolError {
-            // A rejection by upx sent nothing, so it has no request id worth looking up.
+            // A rejection by upx before the first request has no request id worth looking up.
             event.requestID = requestID
-            if error is LoginLimitError { (event.outcome, event.requestID) = ("rejected", nil) }
+            if let rejection = error as? LoginLimitError, rejection.sentNothing { (event.outcome, event.requestID) = ("rejected", nil) }
             if let failure = error as? UpstoxError {
                 event.errorCode = failure.serverCode
                 recordStops(after: failure, limit: limit, stops: stops, profile: cache.profile, at: now, context)

@@ -199,6 +199,13 @@ public enum LoginLimitError: ToolError {
         return .rateLimited
     }
 
+    /// Whether upx stopped the login before its first request. A stop file that cannot be
+    /// written stops it only before the PIN, after the first three steps.
+    var sentNothing: Bool {
+        if case .stopUnwritable = self { return false }
+        return true
+    }
+
     /// Returns the fix for a stop after a PIN request, for a login of `profile`.
     static func pinFix(_ profile: String) -> String {
         let check = "'upx-login -P \(profile) --check-config'"
@@ -243,8 +250,8 @@ public enum LoginLimitError: ToolError {
                 + "contain a wrong-PIN stop; check UPSTOX_PIN_CODE, then remove the file"
         case .stopUnwritable(let profile, let path, let reason):
             return "login of profile \(profile) stopped before sending the PIN: cannot write the stop file \(path) "
-                + "(\(reason)), which keeps a wrong PIN from being sent twice; free space there or set "
-                + "XDG_STATE_HOME to a folder of yours"
+                + "(\(reason)), which keeps a wrong PIN from being sent twice; make it writable (free space, "
+                + "remove what is in the way) or set XDG_STATE_HOME to a folder of yours"
         }
     }
 }
