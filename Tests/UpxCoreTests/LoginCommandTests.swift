@@ -26,7 +26,7 @@ let loginEnvironment = [
 
 /// Runs upx-login in-process with the context that `makeContext` builds from `environment`.
 /// Unless `environment` names an XDG_RUNTIME_DIR, the run gets a new one, which is also its
-/// XDG_STATE_HOME and is removed afterwards. So its login locks and account stops reach no
+/// XDG_STATE_HOME unless that is named, and is removed afterwards. So its login locks and account stops reach no
 /// other run and no folder of the user running the tests.
 func runLoginCommand(
     _ arguments: [String], environment: [String: String], makeContext: ([String: String]) -> Context
@@ -38,7 +38,7 @@ func runLoginCommand(
         guard let made = mkdtemp(&template) else { fatalError("cannot create a folder in /tmp: \(String(cString: strerror(errno)))") }
         madeFolder = String(cString: made)
         environment["XDG_RUNTIME_DIR"] = madeFolder
-        environment["XDG_STATE_HOME"] = madeFolder
+        if environment["XDG_STATE_HOME"] == nil { environment["XDG_STATE_HOME"] = madeFolder }
     }
     defer { if let madeFolder { try? FileManager.default.removeItem(atPath: madeFolder) } }
     return ToolRunner.run(LoginCommand.info, arguments: arguments, context: makeContext(environment), body: LoginCommand.run)

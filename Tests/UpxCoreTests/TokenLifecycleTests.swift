@@ -235,6 +235,18 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(!UpstoxError.network(step: .otpGenerate, reason: "reset").leavesPINOutcomeUnknown)
 }
 
+@Test func stateFolderOfOthersNamesStateVariable() throws {
+    var environment = loginEnvironment
+    let state = try temporaryFolder()
+    environment["XDG_STATE_HOME"] = state
+    #expect(mkdir(state + "/upx", 0o755) == 0)
+
+    let run = runLogin([], environment: environment)
+    #expect(run.status == 3)
+    #expect(run.requestCount == 0)
+    #expect(run.error.hasSuffix("other users can enter it (mode 755); remove it, or set XDG_STATE_HOME to a folder of yours\n"))
+}
+
 @Test func stopFileUnreadableStopsLogin() throws {
     let (environment, folder) = try environmentWithLockFolder()
     let stop = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile).path

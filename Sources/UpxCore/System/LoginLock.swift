@@ -123,8 +123,8 @@ public struct LockError: ToolError {
 
     public var message: String {
         let fix = switch remedy {
-        case .remove: "remove it, or set XDG_RUNTIME_DIR to a folder of yours"
-        case .setFolder: "set XDG_RUNTIME_DIR to an existing folder of yours"
+        case .remove: "remove it, or set \(variable) to a folder of yours"
+        case .setFolder: "set \(variable) to an existing folder of yours"
         }
         return "cannot lock \(path) to run one login at a time: \(reason); \(fix)"
     }
