@@ -194,6 +194,19 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(runLogin(["--quiet", "-P", "other"], environment: environment).status == 0)
 }
 
+@Test func forcedLoginPastPINLiftsStops() throws {
+    // A forced login whose PIN Upstox accepts lifts the stops, even when a later step fails.
+    let (environment, _) = try environmentWithLockFolder()
+    let keyring = MemoryKeyring()
+    #expect(runLogin([], keyring: keyring, server: wrongPINServer(), environment: environment).status == 4)
+    var failingExchange = FakeUpstox()
+    failingExchange.overrides[FakeUpstox.tokenRoute] = jsonReply(500, #"{"status":"error","errors":[{"errorCode":"UDAPI100500"}]}"#)
+    #expect(runLogin(["--force", "--quiet"], keyring: keyring, server: failingExchange, environment: environment).status == 5)
+
+    let next = runLogin(["--quiet"], keyring: keyring, environment: environment)
+    #expect(next.status == 0, "\(next.error)")
+}
+
 @Test func wrongPINStopsOtherProfilesAndNoKeyring() throws {
     // Five wrong PINs lock the account whichever profile or keyring sent them.
     let (environment, _) = try environmentWithLockFolder()

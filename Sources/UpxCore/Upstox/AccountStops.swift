@@ -107,16 +107,7 @@ struct AccountStops {
         try update { $0.otpBlockedUntil = ErrorCodes.otpBlockEnd(after: now) }
     }
 
-    /// Forgets the PIN stops once Upstox has accepted the PIN.
-    func clearPINStops() throws {
-        try update {
-            $0.pinRejectedAt = nil
-            $0.pinUnansweredAt = nil
-            $0.profile = nil
-        }
-    }
-
-    /// Removes every stop after a login that succeeded.
+    /// Removes every stop once Upstox has accepted the PIN, since the OTP step passed too.
     func clear() throws {
         if unlink(path) != 0 && errno != ENOENT { throw StopFileError(path: path, reason: String(cString: strerror(errno))) }
     }

@@ -46,12 +46,14 @@ extension LoginCommand {
                         throw LoginLimitError.stopUnwritable(profile: cache.profile, path: error.path, reason: error.reason)
                     }
                 },
-                afterPIN: { try? stops?.clearPINStops() })
+                afterPIN: {
+                    // The OTP and PIN steps both passed, so neither stop applies any longer.
+                    try? limit?.recordSuccess(at: now)
+                    try? stops?.clear()
+                })
             let record = try logIn(
                 context, configuration, network: network, requestID: requestID, quiet: arguments.has("quiet"), log: log,
                 guards: guards)
-            try? limit?.recordSuccess(at: now)
-            try? stops?.clear()
             return record
         } catch let error as ToolError {
             // A rejection by upx before the first request has no request id worth looking up.

@@ -91,7 +91,7 @@ public struct LoginRateLimit {
         try save(record, now: now)
     }
 
-    /// Forgets the OTP block and the PIN rejection after a login that succeeded.
+    /// Forgets the OTP block and the PIN rejection once Upstox has accepted the PIN.
     public func recordSuccess(at now: Int64) throws {
         var record = try current(at: now)
         guard record.otpBlockedUntil != nil || record.pinRejectedAt != nil else { return }
@@ -180,7 +180,7 @@ public struct LimitFileError: ToolError {
 
     public var message: String {
         "cannot keep the login count of a --no-keyring login in \(path): \(String(cString: strerror(code))); "
-            + "remove the file or set XDG_RUNTIME_DIR to a private folder"
+            + "remove what is in the way, free space there, or set XDG_RUNTIME_DIR to a folder of yours"
     }
 }
 
