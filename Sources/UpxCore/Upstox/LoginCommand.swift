@@ -90,9 +90,9 @@ public enum LoginCommand {
             until --force. --no-keyring logins are counted in the file login-PROFILE.limits of the
             lock folder ($XDG_RUNTIME_DIR/upx, /run/user/UID/upx or ~/.cache/upx). Five wrong PINs
             lock the account, so after Upstox rejected the PIN (1017106), or a PIN request got no
-            clear reply, every login of that account (any profile or keyring) is rejected until a
-            --force login succeeds, at most 7 days; after Upstox blocked OTP generation (1017069),
-            for 10 minutes. These stops live in account-HASH.stop in ~/.local/state/upx (or
+            clear reply, every login of that account (any profile or keyring) is rejected until
+            Upstox accepts the PIN of a --force login, at most 7 days; after Upstox blocked OTP
+            generation (1017069), for 10 minutes. These stops live in account-HASH.stop in ~/.local/state/upx (or
             $XDG_STATE_HOME/upx), written before the PIN is sent.
 
             Each login, rejection, failure, logout and purge is logged to syslog (facility
