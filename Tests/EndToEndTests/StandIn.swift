@@ -90,7 +90,7 @@ final class StandIn {
     }
 
     /// Returns the environment upx-login needs to log in here, with an XDG_RUNTIME_DIR and
-    /// XDG_STATE_HOME of this stand-in's that belong to the owner of `home`.
+    /// UPX_STATE_DIR of this stand-in's that belong to the owner of `home`.
     func loginEnvironment(home: String = NSTemporaryDirectory()) -> [String: String] {
         var environment = TestAccount.loginEnvironment(baseURL: baseURL, home: home)
         var owner = stat()
@@ -99,7 +99,7 @@ final class StandIn {
             _ = mkdir(runtimeRoot, 0o755)
             if mkdir(runtime, 0o700) == 0 { _ = chown(runtime, owner.st_uid, owner.st_gid) }
             environment["XDG_RUNTIME_DIR"] = runtime
-            environment["XDG_STATE_HOME"] = runtime
+            environment["UPX_STATE_DIR"] = runtime + "/upx"
         }
         return environment
     }

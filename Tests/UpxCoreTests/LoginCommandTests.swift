@@ -25,8 +25,8 @@ let loginEnvironment = [
 ]
 
 /// Runs upx-login in-process with the context that `makeContext` builds from `environment`.
-/// Unless `environment` names an XDG_RUNTIME_DIR, the run gets a new one, which is also its
-/// XDG_STATE_HOME unless that is named, and is removed afterwards. So its login locks and account stops reach no
+/// Unless `environment` names an XDG_RUNTIME_DIR, the run gets a new one, whose `upx` folder
+/// is also its UPX_STATE_DIR unless that is named, and which is removed afterwards. So its login locks and account stops reach no
 /// other run and no folder of the user running the tests.
 func runLoginCommand(
     _ arguments: [String], environment: [String: String], makeContext: ([String: String]) -> Context
@@ -36,9 +36,10 @@ func runLoginCommand(
     if environment["XDG_RUNTIME_DIR"] == nil {
         var template = Array("/tmp/upx-unit-run-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { fatalError("cannot create a folder in /tmp: \(String(cString: strerror(errno)))") }
-        madeFolder = String(cString: made)
-        environment["XDG_RUNTIME_DIR"] = madeFolder
-        if environment["XDG_STATE_HOME"] == nil { environment["XDG_STATE_HOME"] = madeFolder }
+        let folder = String(cString: made)
+        madeFolder = folder
+        environment["XDG_RUNTIME_DIR"] = folder
+        if environment["UPX_STATE_DIR"] == nil { environment["UPX_STATE_DIR"] = folder + "/upx" }
     }
     defer { if let madeFolder { try? FileManager.default.removeItem(atPath: madeFolder) } }
     return ToolRunner.run(LoginCommand.info, arguments: arguments, context: makeContext(environment), body: LoginCommand.run)

@@ -164,7 +164,8 @@ private func pinRequests(_ run: FlowRun) -> [HTTPRequest] {
     #expect(run.transport.routes.last == FakeUpstox.pinRoute(.r2026))
     #expect(run.waits.isEmpty)
     #expect(error.exitCode == .rateLimited)
-    #expect(error.message.hasSuffix("wait 1 s and try again (upx-login sends the PIN at most once per run)"))
+    #expect(error.message == "step 4 (PIN) failed: rate-limited by Upstox (HTTP 429); Upstox may have counted the PIN, "
+        + "so logins of this account wait for a forced one: check UPSTOX_PIN_CODE, then log in once with --force")
 }
 
 @Test func retryPINRateLimitCodeSentOnce() {

@@ -124,7 +124,7 @@ private let clockSeconds: Int64 = 1_773_100_800
     let again = runLogin([], keyring: keyring, server: server)
     #expect(again.status == 7)
     #expect(again.requestCount == 0)
-    #expect(again.error.contains("Upstox rejected the PIN of this account (1017106) at "))
+    #expect(again.error.contains("Upstox rejected the PIN of profile default (1017106) at "))
     #expect(again.error.hasSuffix("then log in once with --force ('upx-login -P default --force')\n"))
 
     let status = runLogin(["--status"], keyring: keyring)
@@ -180,7 +180,30 @@ private let clockSeconds: Int64 = 1_773_100_800
     let run = runLogin(["-P", "laptop"], environment: environment)
     #expect(run.status == 7)
     #expect(run.requestCount == 0)
-    #expect(run.error.contains("the PIN sent at 00:00 UTC by profile desk got no clear reply"))
+    #expect(run.error.contains("the PIN that profile desk sent for the same account at 00:00 UTC got no clear reply"))
+}
+
+@Test func withdrawnPINKeepsEarlierMark() throws {
+    // A forced run whose PIN never left takes back its own mark, not one of a killed run.
+    let (_, folder) = try environmentWithLockFolder()
+    let stops = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile)
+    try stops.recordPINSent(at: clockSeconds, profile: "desk")
+    try stops.recordPINSent(at: clockSeconds + 60, profile: "laptop")
+    try stops.withdrawPINSent(at: clockSeconds + 60)
+
+    #expect(throws: LoginLimitError.pinUnanswered(profile: "desk", at: clockSeconds, by: "desk")) {
+        try stops.check(profile: "desk", at: clockSeconds + 120)
+    }
+}
+
+@Test func withdrawnPINKeepsUnreadableRecord() throws {
+    let (_, folder) = try environmentWithLockFolder()
+    let stops = AccountStops(folder: folder, mobileNumber: FakeAccount.mobile)
+    #expect(FileManager.default.createFile(atPath: stops.path, contents: Data("garbage".utf8)))
+    try stops.recordPINSent(at: clockSeconds, profile: "desk")
+    try stops.withdrawPINSent(at: clockSeconds)
+
+    #expect(throws: LoginLimitError.self) { try stops.check(profile: "desk", at: clockSeconds + 60) }
 }
 
 @Test func acceptedPINLeavesNoStop() throws {
@@ -192,6 +215,17 @@ private let clockSeconds: Int64 = 1_773_100_800
 
     #expect(!FileManager.default.fileExists(atPath: AccountStops(folder: folder, mobileNumber: FakeAccount.mobile).path))
     #expect(runLogin(["--quiet", "-P", "other"], environment: environment).status == 0)
+}
+
+@Test func emptyBaseURLRejected() {
+    // A test whose server failed to start must not fall back to Upstox's own host.
+    var environment = loginEnvironment
+    environment["UPSTOX_SERVICE_BASE_URL"] = ""
+    let run = runLogin(["--print"], environment: environment)
+    #expect(run.status == 3)
+    #expect(run.requestCount == 0)
+    #expect(run.error == "upx-login: invalid UPSTOX_SERVICE_BASE_URL from the environment: it is set but empty; "
+        + "unset it to use Upstox's own host, or set the URL\n")
 }
 
 @Test func forcedLoginPastPINLiftsStops() throws {
@@ -216,7 +250,7 @@ private let clockSeconds: Int64 = 1_773_100_800
         let run = runLogin(arguments, environment: environment)
         #expect(run.status == 7, "\(arguments)")
         #expect(run.requestCount == 0, "\(arguments)")
-        #expect(run.error.contains("Upstox rejected the PIN of this account (1017106) at "), "\(arguments)")
+        #expect(run.error.contains("(1017106) at 00:00 UTC, and five wrong PINs lock the account"), "\(arguments)")
     }
 }
 
@@ -233,7 +267,7 @@ private let clockSeconds: Int64 = 1_773_100_800
     let again = runLogin([], environment: environment)
     #expect(again.status == 7)
     #expect(again.requestCount == 0)
-    #expect(again.error.contains("the PIN sent at 00:00 UTC got no clear reply, so Upstox may have counted a wrong PIN"))
+    #expect(again.error.contains("the PIN of profile default at 00:00 UTC got no clear reply, so Upstox may have counted a wrong PIN"))
 
     // A forced login that succeeds lifts the stop.
     #expect(runLogin(["--force", "--quiet"], environment: environment).status == 0)
@@ -248,16 +282,16 @@ private let clockSeconds: Int64 = 1_773_100_800
     #expect(!UpstoxError.network(step: .otpGenerate, reason: "reset").leavesPINOutcomeUnknown)
 }
 
-@Test func stateFolderOfOthersNamesStateVariable() throws {
+@Test func stateFolderOfOthersNamesItsVariable() throws {
     var environment = loginEnvironment
     let state = try temporaryFolder()
-    environment["XDG_STATE_HOME"] = state
+    environment["UPX_STATE_DIR"] = state + "/upx"
     #expect(mkdir(state + "/upx", 0o755) == 0)
 
     let run = runLogin([], environment: environment)
     #expect(run.status == 3)
     #expect(run.requestCount == 0)
-    #expect(run.error.hasSuffix("other users can enter it (mode 755); remove it, or set XDG_STATE_HOME to a folder of yours\n"))
+    #expect(run.error.hasSuffix("other users can enter it (mode 755); remove it, or set UPX_STATE_DIR to a folder of yours\n"))
 }
 
 @Test func stopFileUnreadableStopsLogin() throws {
@@ -287,7 +321,7 @@ private func environmentWithLockFolder() throws -> (environment: [String: String
     var environment = loginEnvironment
     let runtime = try temporaryFolder()
     environment["XDG_RUNTIME_DIR"] = runtime
-    environment["XDG_STATE_HOME"] = runtime
+    environment["UPX_STATE_DIR"] = runtime + "/upx"
     guard mkdir(runtime + "/upx", 0o700) == 0 else { throw FolderNotMade() }
     return (environment, runtime + "/upx")
 }
@@ -392,7 +426,7 @@ func cacheServesOnlyAboveMinimum(secondsLeft: Int64, minimum: Int64, served: Boo
     let again = runLogin(["--no-keyring"], server: server, environment: environment)
     #expect(again.status == 7)
     #expect(again.requestCount == 0)
-    #expect(again.error.contains("Upstox rejected the PIN of this account (1017106) at "))
+    #expect(again.error.contains("Upstox rejected the PIN of profile default (1017106) at "))
     #expect(runLogin(["--no-keyring", "--force", "--quiet"], environment: environment).status == 0)
     #expect(runLogin(["--no-keyring", "--quiet"], environment: environment).status == 0)
 }

@@ -103,9 +103,16 @@ public enum LoginSettings {
         return found.value
     }
 
-    /// Returns the api and service base URLs, from the configuration or Upstox's defaults.
+    /// Returns the api and service base URLs, from the configuration or Upstox's defaults. A base
+    /// URL that the environment sets to nothing is an error, not Upstox's own host: it is
+    /// usually a test set-up whose server did not start.
     public static func hosts(from configuration: Configuration) throws -> UpstoxHosts {
-        try UpstoxHosts(
+        for name in ["UPSTOX_API_BASE_URL", "UPSTOX_SERVICE_BASE_URL"] where configuration.environment[name] == "" {
+            throw CredentialError.invalid(
+                name: name, source: "the environment",
+                reason: "it is set but empty; unset it to use Upstox's own host, or set the URL")
+        }
+        return try UpstoxHosts(
             api: try optional("UPSTOX_API_BASE_URL", from: configuration) ?? ProtocolTable.defaultAPIBaseURL,
             service: try optional("UPSTOX_SERVICE_BASE_URL", from: configuration) ?? ProtocolTable.defaultServiceBaseURL)
     }

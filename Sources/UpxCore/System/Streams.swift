@@ -84,7 +84,8 @@ public func writeAll(_ descriptor: Int32, _ bytes: inout [UInt8]) -> Int32? {
 }
 
 /// Replaces the file at `path` with `text` through a new file of mode 0600 renamed over it,
-/// so that a reader sees the old content or the new, never a part. Returns the errno of a
+/// so that a reader sees the old content or the new, never a part. The file and then its
+/// folder are synced, so the new content survives a power loss. Returns the errno of a
 /// failure, or nil.
 public func replaceFile(_ path: String, with text: String) -> Int32? {
     let temporary = "\(path).\(getpid()).tmp"
@@ -104,7 +105,12 @@ public func replaceFile(_ path: String, with text: String) -> Int32? {
         unlink(temporary)
         return code
     }
-    return nil
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    let folderDescriptor = upx_open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard folderDescriptor >= 0 else { return errno }
+    defer { close(folderDescriptor) }
+    return fsync(folderDescriptor) == 0 ? nil : errno
 }
 
 /// Reads a descriptor to its end, at most `limit` bytes; nil on a read error.

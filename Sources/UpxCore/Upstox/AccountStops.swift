@@ -17,18 +17,23 @@ struct AccountStops {
     let path: String
     let lockPath: String
 
+    /// The environment variable that picks another state folder.
+    static let stateFolderVariable = "UPX_STATE_DIR"
+
     init(folder: String, mobileNumber: String) {
         let base = "\(folder)/account-\(sha256(of: Array(mobileNumber.utf8)).prefix(16))"
         path = base + ".stop"
         lockPath = base + ".lock"
     }
 
-    /// Returns the state folder: `upx` in `$XDG_STATE_HOME`, else `~/.local/state/upx`. Unlike
-    /// the runtime folder of the login lock, it survives logout and reboot.
+    /// Returns the state folder: `$UPX_STATE_DIR`, else `~/.local/state/upx` of the home folder
+    /// in the password database. Unlike the runtime folder of the login lock, it survives
+    /// logout and reboot. XDG_STATE_HOME is not read, because a shell may set it where a cron
+    /// job does not, and the two would then keep separate stops.
     static func folder(_ environment: [String: String]) throws -> String {
-        let variable = "XDG_STATE_HOME"
-        if let base = environment[variable], base.hasPrefix("/") {
-            return try LoginLock.checkedFolder("\(base)/upx", variable: variable)
+        let variable = stateFolderVariable
+        if let folder = environment[variable], folder.hasPrefix("/") {
+            return try LoginLock.checkedFolder(folder, variable: variable)
         }
         let home = try LoginLock.homeFolder(environment, for: "~/.local/state/upx", variable: variable)
         for folder in [home + "/.local", home + "/.local/state"] {
@@ -80,15 +85,32 @@ struct AccountStops {
         }
     }
 
-    /// Remembers, before the PIN is sent, that a PIN of `profile` is on its way at `now`.
+    /// Remembers, before the PIN is sent, that a PIN of `profile` is on its way at `now`. An
+    /// earlier mark stays, so that `withdrawPINSent` cannot take it back. A file that cannot
+    /// be read becomes such an earlier mark, since it may have contained one.
     func recordPINSent(at now: Int64, profile: String) throws {
+        let unreadable: Bool
+        do {
+            _ = try read()
+            unreadable = false
+        } catch {
+            unreadable = true
+        }
         try update {
-            $0.pinUnansweredAt = now
+            let earlier = $0.pinUnansweredAt.flatMap { $0 > now - LoginRateLimit.pinRejectionSeconds ? $0 : nil }
+            if unreadable {
+                $0.pinUnansweredAt = now - 1
+            } else if earlier == nil {
+                $0.pinUnansweredAt = now
+            } else {
+                return
+            }
             $0.profile = profile
         }
     }
 
-    /// Takes back the mark of `recordPINSent(at: now, ...)` when the PIN was never sent after all.
+    /// Takes back the mark of `recordPINSent(at: now, ...)` when the PIN was never sent after
+    /// all. A mark of another run is kept.
     func withdrawPINSent(at now: Int64) throws {
         try update { if $0.pinUnansweredAt == now { $0.pinUnansweredAt = nil } }
     }

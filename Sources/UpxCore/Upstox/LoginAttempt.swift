@@ -32,7 +32,7 @@ extension LoginCommand {
                     let account = AccountStops(
                         folder: try AccountStops.folder(context.environment), mobileNumber: credentials.mobileNumber)
                     // A login of another profile of this account waits here, then finds the stop this one leaves.
-                    accountLock = try LoginLock(path: account.lockPath, variable: "XDG_STATE_HOME")
+                    accountLock = try LoginLock(path: account.lockPath, variable: AccountStops.stateFolderVariable)
                     stops = account
                     if !force { try account.check(profile: cache.profile, at: now) }
                     // Counted once the settings are read, so a configuration error costs none of

@@ -93,7 +93,7 @@ public enum LoginCommand {
             clear reply, every login of that account (any profile or keyring) is rejected until
             Upstox accepts the PIN of a --force login, at most 7 days; after Upstox blocked OTP
             generation (1017069), for 10 minutes. These stops live in account-HASH.stop in ~/.local/state/upx (or
-            $XDG_STATE_HOME/upx), written before the PIN is sent.
+            $UPX_STATE_DIR), written before the PIN is sent.
 
             Each login, rejection, failure, logout and purge is logged to syslog (facility
             authpriv) with profile, user id, expiry and request id, never a secret.

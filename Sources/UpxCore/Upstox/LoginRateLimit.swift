@@ -185,7 +185,7 @@ public struct LimitFileError: ToolError {
 }
 
 /// A login that upx-login rejected before it started.
-public enum LoginLimitError: ToolError {
+public enum LoginLimitError: ToolError, Equatable {
     case tooManyLogins(profile: String, count: Int, nextAllowed: Int64, now: Int64)
     case otpBlocked(profile: String, until: Int64, now: Int64)
     /// `by` is the profile whose login sent the PIN.
@@ -213,10 +213,9 @@ public enum LoginLimitError: ToolError {
         return "check UPSTOX_PIN_CODE (\(check) shows where it comes from), then log in once with --force (\(force))"
     }
 
-    /// Returns the time of a PIN request, naming the profile that sent it when that is not `profile`.
-    static func pinTime(_ at: Int64, by: String, _ profile: String) -> String {
-        let time = clockTime(at)
-        return by == profile ? time : "\(time) by profile \(by)"
+    /// Names the PIN that profile `by` sent, as seen from a login of `profile`.
+    static func pin(by: String, _ profile: String) -> String {
+        by == profile ? "the PIN of profile \(profile)" : "the PIN that profile \(by) sent for the same account"
     }
 
     /// Formats Unix seconds as the local time of day: `14:07 IST`.
@@ -236,14 +235,12 @@ public enum LoginLimitError: ToolError {
                 + "\(Self.clockTime(until)), in \(DurationText.format(max(until - now, 1))); "
                 + "try again then (--force tries anyway)"
         case .pinRejected(let profile, let at, let by):
-            let time = Self.pinTime(at, by: by, profile)
-            let fix = Self.pinFix(profile)
-            return "login of profile \(profile) not started: Upstox rejected the PIN of this account (1017106) at "
-                + "\(time), and five wrong PINs lock the account; \(fix)"
+            let (pin, time, fix) = (Self.pin(by: by, profile), Self.clockTime(at), Self.pinFix(profile))
+            return "login of profile \(profile) not started: Upstox rejected \(pin) (1017106) at \(time), "
+                + "and five wrong PINs lock the account; \(fix)"
         case .pinUnanswered(let profile, let at, let by):
-            let time = Self.pinTime(at, by: by, profile)
-            let fix = Self.pinFix(profile)
-            return "login of profile \(profile) not started: the PIN sent at \(time) got no clear reply, "
+            let (pin, time, fix) = (Self.pin(by: by, profile), Self.clockTime(at), Self.pinFix(profile))
+            return "login of profile \(profile) not started: \(pin) at \(time) got no clear reply, "
                 + "so Upstox may have counted a wrong PIN, and five lock the account; \(fix)"
         case .stopUnreadable(let profile, let path, let reason):
             return "login of profile \(profile) not started: cannot read the stop file \(path) (\(reason)), which may "
@@ -251,7 +248,7 @@ public enum LoginLimitError: ToolError {
         case .stopUnwritable(let profile, let path, let reason):
             return "login of profile \(profile) stopped before sending the PIN: cannot write the stop file \(path) "
                 + "(\(reason)), which keeps a wrong PIN from being sent twice; make it writable (free space, "
-                + "remove what is in the way) or set XDG_STATE_HOME to a folder of yours"
+                + "remove what is in the way) or set UPX_STATE_DIR to a folder of yours"
         }
     }
 }

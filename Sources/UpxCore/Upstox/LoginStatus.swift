@@ -56,7 +56,7 @@ extension LoginCommand {
         }
         if let rejected = blocks?.pinRejectedAt {
             rows.append(("blocked", "Upstox rejected the PIN (1017106) at \(LoginLimitError.clockTime(rejected)); "
-                + "correct it, then run 'upx-login --force'"))
+                + LoginLimitError.pinFix(cache.profile)))
         }
         for (name, value) in rows {
             context.streams.out("\((name.isEmpty ? "" : name + ":").rightPadded(to: 9)) \(value)\n")

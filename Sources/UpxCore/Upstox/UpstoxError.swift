@@ -52,15 +52,30 @@ public enum UpstoxError: ToolError {
     /// Whether the PIN may have reached Upstox without a reply that shows how it was judged, so
     /// a wrong PIN may have been counted. A connect timeout sent nothing; a refused connection
     /// cannot be told from a reset, so it counts.
-    var leavesPINOutcomeUnknown: Bool {
+    var leavesPINOutcomeUnknown: Bool { pinFailureDetail != nil }
+
+    /// What went wrong with a PIN request whose outcome is unknown, or nil for any other failure.
+    /// Both revisions answering 404 should mean that no PIN was judged, but the PIN did reach
+    /// Upstox twice, so that counts as unknown too.
+    private var pinFailureDetail: String? {
         switch self {
-        case .rejected(.pinVerify, let code, let serverMessage, _):
-            code != ErrorCodes.incorrectPIN && !Self.saysLocked(serverMessage)
-        case .rejectedUntil(.pinVerify, _, _, _), .serverFault(.pinVerify, _, _, _), .tooManyRequests(.pinVerify, _, _, _),
-             .badReply(.pinVerify, _), .network(.pinVerify, _), .timedOut(.pinVerify, .total):
-            true
+        case .rejected(.pinVerify, let code, let serverMessage, _)
+            where code != ErrorCodes.incorrectPIN && !Self.saysLocked(serverMessage):
+            "Upstox answered \(code) \(Self.printable(serverMessage))"
+        case .rejectedUntil(.pinVerify, let code, let serverMessage, _):
+            "Upstox answered \(code) \(Self.printable(serverMessage))"
+        case .serverFault(.pinVerify, let status, let code, let serverMessage):
+            "Upstox answered HTTP \(status) (\(code): \(Self.printable(serverMessage)))"
+        case .tooManyRequests(.pinVerify, let status, _, _):
+            "rate-limited by Upstox (\(status == 429 ? "HTTP 429" : ErrorCodes.tooManyRequests))"
+        case .badReply(.pinVerify, let reason), .network(.pinVerify, let reason):
+            reason
+        case .timedOut(.pinVerify, .total(let seconds)):
+            "no reply within \(seconds) s (--timeout)"
+        case .noRevision(.pinVerify):
+            "the server has no known revision of this step (HTTP 404)"
         default:
-            false
+            nil
         }
     }
 
@@ -73,13 +88,8 @@ public enum UpstoxError: ToolError {
     }
 
     public var message: String {
+        if let detail = pinFailureDetail { return Self.pinOutcomeMessage(detail) }
         switch self {
-        case .serverFault(.pinVerify, let status, let code, let serverMessage):
-            return Self.pinOutcomeMessage("Upstox answered HTTP \(status) (\(code): \(Self.printable(serverMessage)))")
-        case .badReply(.pinVerify, let reason), .network(.pinVerify, let reason):
-            return Self.pinOutcomeMessage(reason)
-        case .timedOut(.pinVerify, .total(let seconds)):
-            return Self.pinOutcomeMessage("no reply within \(seconds) s (--timeout)")
         case .rejected(let step, let code, let serverMessage, _) where Self.saysLocked(serverMessage):
             return "\(step.label) rejected by Upstox: the account is locked (\(code): \(Self.printable(serverMessage))); "
                 + "unlock it in the Upstox app or web login before running upx-login again"
@@ -143,7 +153,7 @@ public enum UpstoxError: ToolError {
     private static func rateLimitMessage(step: LoginStep, httpStatus: Int, retryAfterSeconds: Int?, attempts: Int) -> String {
         let source = httpStatus == 429 ? "HTTP 429" : ErrorCodes.tooManyRequests
         let tries = attempts > 1 ? " on all \(attempts) attempts" : ""
-        var advice: String
+        let advice: String
         if let retryAfter = retryAfterSeconds, Double(retryAfter) > RetryPolicy.maximumWait {
             // Retry-After may be a date, so the wait is shown as a duration rather than the header's text.
             let more = Double(retryAfter) >= RetryAfter.maximumSeconds ? " or more" : ""
@@ -154,7 +164,6 @@ public enum UpstoxError: ToolError {
         } else {
             advice = "wait a minute and try again"
         }
-        if step == .pinVerify { advice += " (upx-login sends the PIN at most once per run)" }
         return "\(step.label) rate-limited by Upstox (\(source))\(tries); \(advice)"
     }
 
