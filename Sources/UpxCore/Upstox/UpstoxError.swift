@@ -51,11 +51,11 @@ public enum UpstoxError: ToolError {
 
     /// Whether the PIN may have reached Upstox without a reply that shows how it was judged, so
     /// a wrong PIN may have been counted. A connect timeout sent nothing; a refused connection
-    /// cannot be told from a reset, so it counts.
+    /// cannot be distinguished from a reset, so it counts.
     var leavesPINOutcomeUnknown: Bool { pinFailureDetail != nil }
 
     /// What went wrong with a PIN request whose outcome is unknown, or nil for any other failure.
-    /// Both revisions answering 404 should mean that no PIN was judged, but the PIN did reach
+    /// Both revisions replying 404 should mean that no PIN was judged, but the PIN did reach
     /// Upstox twice, so that counts as unknown too.
     private var pinFailureDetail: String? {
         switch self {
