@@ -113,6 +113,28 @@ public func replaceFile(_ path: String, with text: String) -> Int32? {
     return fsync(folderDescriptor) == 0 ? nil : errno
 }
 
+/// Reads the small file at `path` without following a final symbolic link. Returns nil when
+/// there is no such file, and throws the reason when it cannot be read or, with
+/// `regularOnly`, is not a regular file.
+func readSmallFile(_ path: String, limit: Int, regularOnly: Bool = false) throws(FileReadFailure) -> [UInt8]? {
+    let descriptor = upx_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+    if descriptor < 0 && errno == ENOENT { return nil }
+    guard descriptor >= 0 else { throw FileReadFailure(reason: String(cString: strerror(errno))) }
+    defer { close(descriptor) }
+
+    var status = stat()
+    if regularOnly, fstat(descriptor, &status) != 0 || status.st_mode & S_IFMT != S_IFREG {
+        throw FileReadFailure(reason: "it is not a regular file")
+    }
+    guard let bytes = readAll(descriptor, limit: limit) else { throw FileReadFailure(reason: String(cString: strerror(errno))) }
+    return bytes
+}
+
+/// The reason a file could not be read, as strerror(3) words it or as a sentence.
+struct FileReadFailure: Error {
+    let reason: String
+}
+
 /// Reads a descriptor to its end, at most `limit` bytes; nil on a read error.
 ///
 /// The result may hold a secret, so it never grows by reallocation, which would leave

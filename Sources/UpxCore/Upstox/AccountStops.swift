@@ -1,14 +1,16 @@
 // Stops on an Upstox account that apply to every profile, keyring and --no-keyring login of
 // the user, because five wrong PINs lock the account whichever of them sent the PINs.
 
-import CSystem
 import FoundationEssentials
 import Glibc
 
 /// The stops of one Upstox account, kept in the file `account-HASH.stop` of the user's state
 /// folder, where HASH is the start of the SHA-256 of the mobile number. A PIN that Upstox
-/// rejected, or a PIN request without a clear reply, stops logins until a forced login
-/// succeeds or 7 days pass. A block of OTP generation stops them until it ends.
+/// rejected, or a PIN request without a clear reply, stops logins until Upstox accepts the
+/// PIN of a forced login, or 7 days pass. A block of OTP generation stops them until it ends.
+///
+/// NOTE: the hash only keeps the number out of plain sight. There are 10^10 mobile numbers,
+/// so trying them all recovers it, and the folder's mode 0700 is what keeps it private.
 ///
 /// The stop for a PIN request is written before the PIN is sent, so a run killed while
 /// waiting for the reply leaves it behind. A file that exists but cannot be read stops
@@ -89,44 +91,39 @@ struct AccountStops {
     /// earlier mark stays, so that `withdrawPINSent` cannot take it back. A file that cannot
     /// be read becomes such an earlier mark, since it may have contained one.
     func recordPINSent(at now: Int64, profile: String) throws {
-        let unreadable: Bool
-        do {
-            _ = try read()
-            unreadable = false
-        } catch {
-            unreadable = true
-        }
-        try update {
-            let earlier = $0.pinUnansweredAt.flatMap { $0 > now - LoginRateLimit.pinRejectionSeconds ? $0 : nil }
-            if unreadable {
-                $0.pinUnansweredAt = now - 1
+        try update { record, replacesUnreadable in
+            let earlier = record.pinUnansweredAt.flatMap { $0 > now - LoginRateLimit.pinRejectionSeconds ? $0 : nil }
+            if replacesUnreadable {
+                record.pinUnansweredAt = now - 1
             } else if earlier == nil {
-                $0.pinUnansweredAt = now
+                record.pinUnansweredAt = now
             } else {
                 return
             }
-            $0.profile = profile
+            record.profile = profile
         }
     }
 
     /// Takes back the mark of `recordPINSent(at: now, ...)` when the PIN was never sent after
     /// all. A mark of another run is kept.
     func withdrawPINSent(at now: Int64) throws {
-        try update { if $0.pinUnansweredAt == now { $0.pinUnansweredAt = nil } }
+        try update { record, _ in
+            if record.pinUnansweredAt == now { record.pinUnansweredAt = nil }
+        }
     }
 
     /// Remembers that Upstox rejected the PIN of `profile` at `now`.
     func recordPINRejection(at now: Int64, profile: String) throws {
-        try update {
-            $0.pinRejectedAt = now
-            $0.pinUnansweredAt = nil
-            $0.profile = profile
+        try update { record, _ in
+            record.pinRejectedAt = now
+            record.pinUnansweredAt = nil
+            record.profile = profile
         }
     }
 
     /// Remembers that Upstox blocked OTP generation at `now`.
     func recordOTPBlock(at now: Int64) throws {
-        try update { $0.otpBlockedUntil = ErrorCodes.otpBlockEnd(after: now) }
+        try update { record, _ in record.otpBlockedUntil = ErrorCodes.otpBlockEnd(after: now) }
     }
 
     /// Removes every stop once Upstox has accepted the PIN, since the OTP step passed too.
@@ -136,17 +133,12 @@ struct AccountStops {
 
     /// Returns the record, nil when there is no file, or throws when the file cannot be read or parsed.
     private func read() throws -> Record? {
-        let descriptor = upx_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        if descriptor < 0 && errno == ENOENT { return nil }
-        guard descriptor >= 0 else { throw StopFileError(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            throw StopFileError(path: path, reason: "it is not a regular file")
-        }
-        guard let bytes = readAll(descriptor, limit: 4096) else {
-            throw StopFileError(path: path, reason: String(cString: strerror(errno)))
+        let bytes: [UInt8]
+        do {
+            guard let read = try readSmallFile(path, limit: 4096, regularOnly: true) else { return nil }
+            bytes = read
+        } catch {
+            throw StopFileError(path: path, reason: error.reason)
         }
         guard let record = try? JSONDecoder().decode(Record.self, from: Data(bytes)) else {
             throw StopFileError(path: path, reason: "it is not a stop record")
@@ -155,11 +147,16 @@ struct AccountStops {
     }
 
     /// Changes the record and writes it back, or removes the file when no stop is left. A
-    /// record that cannot be read is replaced, since the stop written now is at least as
-    /// strict as any it contained.
-    private func update(_ change: (inout Record) -> Void) throws {
-        var record = (try? read()).flatMap { $0 } ?? Record()
-        change(&record)
+    /// record that cannot be read is replaced by an empty one, and `change` learns of it.
+    private func update(_ change: (inout Record, _ replacesUnreadable: Bool) -> Void) throws {
+        var record = Record()
+        var replacesUnreadable = false
+        do {
+            record = try read() ?? Record()
+        } catch {
+            replacesUnreadable = true
+        }
+        change(&record, replacesUnreadable)
         if record.pinRejectedAt == nil && record.pinUnansweredAt == nil && record.otpBlockedUntil == nil {
             if unlink(path) != 0 && errno != ENOENT {
                 throw StopFileError(path: path, reason: String(cString: strerror(errno)))

@@ -1,7 +1,6 @@
 // upx-login's own brake on network logins, counted per profile in the keyring, or in a file
 // for --no-keyring logins.
 
-import CSystem
 import FoundationEssentials
 import Glibc
 
@@ -156,17 +155,16 @@ struct FileLimitRecord: LimitRecordStore {
     let path: String
 
     func read() throws -> [UInt8]? {
-        let descriptor = upx_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        if descriptor < 0 && errno == ENOENT { return nil }
-        guard descriptor >= 0 else { throw LimitFileError(path: path, code: errno) }
-        defer { close(descriptor) }
-        guard let bytes = readAll(descriptor, limit: 1 << 16) else { throw LimitFileError(path: path, code: errno) }
-        return bytes
+        do {
+            return try readSmallFile(path, limit: 1 << 16)
+        } catch {
+            throw LimitFileError(path: path, reason: error.reason)
+        }
     }
 
     func write(_ payload: [UInt8], keepSeconds: UInt32) throws {
         if let code = replaceFile(path, with: String(decoding: payload, as: UTF8.self) + "\n") {
-            throw LimitFileError(path: path, code: code)
+            throw LimitFileError(path: path, reason: String(cString: strerror(code)))
         }
     }
 }
@@ -174,12 +172,12 @@ struct FileLimitRecord: LimitRecordStore {
 /// The rate limit's file could not be read or written.
 public struct LimitFileError: ToolError {
     public let path: String
-    public let code: Int32
+    public let reason: String
 
     public var exitCode: ExitCode { .badInput }
 
     public var message: String {
-        "cannot keep the login count of a --no-keyring login in \(path): \(String(cString: strerror(code))); "
+        "cannot keep the login count of a --no-keyring login in \(path): \(reason); "
             + "remove what is in the way, free space there, or set XDG_RUNTIME_DIR to a folder of yours"
     }
 }

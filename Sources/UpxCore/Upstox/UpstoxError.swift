@@ -54,7 +54,7 @@ public enum UpstoxError: ToolError {
     /// cannot be distinguished from a reset, so it counts.
     var leavesPINOutcomeUnknown: Bool { pinFailureDetail != nil }
 
-    /// What went wrong with a PIN request whose outcome is unknown, or nil for any other failure.
+    /// The failure of a PIN request whose outcome is unknown, in words, or nil for any other failure.
     /// Both revisions replying 404 should mean that no PIN was judged, but the PIN did reach
     /// Upstox twice, so that counts as unknown too.
     private var pinFailureDetail: String? {
